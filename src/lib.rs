@@ -1,0 +1,26 @@
+//! racelab: a lock and a thread pool built on std atomics and `thread::park`, checked
+//! exhaustively under [loom] and randomly under [shuttle], with a lab of race and deadlock
+//! models.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`sync`] | the backend facade: std, loom or shuttle behind one set of names |
+//! | [`lock`] | [`RawLock`] (`acquire` / `release`) and [`Lock<T>`] + [`LockGuard`] |
+//! | [`pool`] | [`ThreadPool`], [`AsyncResult`], [`TaskError`], [`PoolError`] |
+//! | [`check`] | the harness: run one body under the active backend and count what it explored |
+//!
+//! The backend is chosen at build time: `RUSTFLAGS="--cfg loom"`, `RUSTFLAGS="--cfg shuttle"`,
+//! or neither for std. See the README for what each backend proves.
+//!
+//! [loom]: https://docs.rs/loom
+//! [shuttle]: https://docs.rs/shuttle
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+pub mod check;
+pub mod lock;
+pub mod pool;
+pub mod sync;
+
+pub use lock::{Lock, LockGuard, RawLock, ReleaseError};
+pub use pool::{AsyncResult, PoolError, SubmitError, TaskError, ThreadPool};

@@ -1,0 +1,404 @@
+//! [`RawLock`]: the tutorial's lock — `acquire()` / `release()`, no data inside.
+
+use core::fmt;
+use core::ptr;
+
+use crate::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use crate::sync::cell::UnsafeCell;
+use crate::sync::hint;
+use crate::sync::thread::{self, Thread};
+use crate::sync::SPIN_LIMIT;
+
+use super::ReleaseError;
+
+/// Tag bit: the lock is held.
+const LOCKED: usize = 0b01;
+/// Tag bit: one releasing thread owns the waiter queue and is waking a waiter.
+const QUEUE_LOCKED: usize = 0b10;
+const TAGS: usize = LOCKED | QUEUE_LOCKED;
+
+// The tags live in the low bits of a `*const Waiter`.
+const _: () = assert!(core::mem::align_of::<Waiter>() > TAGS);
+
+/// The tutorial's lock: `acquire()` blocks until the lock is free and takes it; `release()`
+/// frees it. It holds no data; [`Lock<T>`](crate::Lock) is the Rust way, with the data inside
+/// and a guard that releases.
+///
+/// Like Python's `threading.Lock` and unlike a mutex, the lock has no owner: any thread may
+/// `release()` a held lock (so a lock taken in one thread can be handed off and released in
+/// another). Releasing a lock that is *not* held is an error, [`ReleaseError`], never undefined
+/// behaviour and never a hang.
+///
+/// # Fairness and blocking
+///
+/// The uncontended path is one compare-and-swap to acquire and one to release. A contended
+/// `acquire` spins briefly, then queues itself and parks. `release` makes exactly one queued
+/// waiter runnable when there is one — the one that has waited longest — and makes no wake-up
+/// call when there is none. A woken waiter competes with newcomers for the lock (it is not
+/// handed over): that keeps throughput high, at the price of no strict FIFO guarantee, as with
+/// std's `Mutex`.
+///
+/// # Examples
+///
+/// The tutorial's shape, `acquire()` / `try … finally release()`:
+///
+/// ```
+/// use racelab::RawLock;
+///
+/// let lock = RawLock::new();
+/// lock.acquire();
+/// // ... the critical section ...
+/// lock.release().expect("the lock was held");
+///
+/// // Releasing again is an error, not undefined behaviour:
+/// assert!(lock.release().is_err());
+/// ```
+///
+/// A panic between `acquire` and `release` leaves the lock held; [`Lock<T>`](crate::Lock)'s
+/// guard is the Rust answer to Python's `finally`.
+pub struct RawLock {
+    /// The whole lock in one word: a pointer to the newest queued [`Waiter`], with two tag
+    /// bits in its low bits.
+    ///
+    /// | pointer | `LOCKED` | `QUEUE_LOCKED` | meaning |
+    /// |---|---|---|---|
+    /// | null | 0 | 0 | free, nobody waiting |
+    /// | null | 1 | 0 | held, nobody waiting (the uncontended state) |
+    /// | head | 1 | 0 | held; `head` → … → oldest are parked waiters |
+    /// | head | 0 | 0 | free; waiters parked, one woken waiter is on its way to retry |
+    /// | head | x | 1 | a releasing thread owns the queue and is unlinking the oldest waiter |
+    /// | null | x | 1 | impossible: the queue owner only exists while there is a waiter to wake |
+    ///
+    /// Waiters push themselves at the head (one CAS, and only while `LOCKED` is set, so the
+    /// holder's `release` is sure to see them). Only the queue owner — the releasing thread
+    /// whose CAS set `QUEUE_LOCKED` — unlinks a node, always the oldest. Because pushing
+    /// requires `LOCKED` and every release that sees a waiter either takes the queue or
+    /// leaves it to the thread that already has it, a waiter is never left parked with nobody
+    /// coming to wake it: whenever the queue is non-empty, either the lock is held (its
+    /// release will wake one) or a woken waiter is on its way back.
+    state: AtomicPtr<Waiter>,
+}
+
+/// One parked thread, on its own stack in [`RawLock::acquire_contended`].
+///
+/// The node stays alive until its thread sees `notified`: the waker reads it (and takes
+/// `thread`) before it sets the flag and never touches it after.
+struct Waiter {
+    /// The next older waiter. Written by the owning thread before the push publishes the
+    /// node; after that, only by the queue owner.
+    next: UnsafeCell<*const Waiter>,
+    /// Taken by the queue owner when it unlinks this node, to unpark it.
+    thread: UnsafeCell<Option<Thread>>,
+    /// Set once the waker is done with the node.
+    notified: AtomicBool,
+}
+
+impl Waiter {
+    fn new(thread: Thread) -> Self {
+        Waiter {
+            next: UnsafeCell::new(ptr::null()),
+            thread: UnsafeCell::new(Some(thread)),
+            notified: AtomicBool::new(false),
+        }
+    }
+
+    /// Parks until a releasing thread has unlinked this node and is done with it.
+    fn wait(&self) {
+        // Acquire: pairs with the Release store in `wake`; after it the waker no longer
+        // touches this node, so it may be dropped.
+        while !self.notified.load(Ordering::Acquire) {
+            thread::park();
+        }
+    }
+}
+
+#[inline]
+fn tags(state: *mut Waiter) -> usize {
+    state.addr() & TAGS
+}
+
+#[inline]
+fn head(state: *mut Waiter) -> *mut Waiter {
+    state.map_addr(|a| a & !TAGS)
+}
+
+#[inline]
+fn is_locked(state: *mut Waiter) -> bool {
+    state.addr() & LOCKED != 0
+}
+
+/// The state word of a lock held with nobody waiting.
+#[inline]
+fn locked_empty() -> *mut Waiter {
+    ptr::without_provenance_mut(LOCKED)
+}
+
+impl RawLock {
+    /// Creates a free lock.
+    #[must_use]
+    pub fn new() -> Self {
+        RawLock {
+            state: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// Blocks until the lock is free, then takes it.
+    ///
+    /// The lock is not reentrant: a thread that calls `acquire` while it holds the lock
+    /// blocks forever (the `self_deadlock` model shows it).
+    #[inline]
+    pub fn acquire(&self) {
+        if !self.try_acquire_from(ptr::null_mut()) {
+            self.acquire_contended();
+        }
+    }
+
+    /// Takes the lock if it is free and returns `true`; returns `false` at once if it is held.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = racelab::RawLock::new();
+    /// assert!(lock.try_acquire());
+    /// assert!(!lock.try_acquire());
+    /// lock.release().unwrap();
+    /// ```
+    #[inline]
+    #[must_use = "if the lock was taken it must be released"]
+    pub fn try_acquire(&self) -> bool {
+        self.try_acquire_from(ptr::null_mut())
+    }
+
+    /// Tries to set `LOCKED`, starting from a guess of the current state; gives up as soon
+    /// as the lock is seen held. One CAS when the guess is right.
+    #[inline]
+    fn try_acquire_from(&self, mut state: *mut Waiter) -> bool {
+        loop {
+            if is_locked(state) {
+                return false;
+            }
+            let new = state.map_addr(|a| a | LOCKED);
+            match self
+                .state
+                .compare_exchange(state, new, Ordering::Acquire, Ordering::Relaxed)
+            {
+                Ok(_) => return true,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    #[cold]
+    fn acquire_contended(&self) {
+        let mut spins = 0;
+        let mut me: Option<Thread> = None;
+        loop {
+            let state = self.state.load(Ordering::Relaxed);
+            if !is_locked(state) {
+                if self.try_acquire_from(state) {
+                    return;
+                }
+                continue;
+            }
+            // Spin only while nobody is queued: a queue means a long wait.
+            if spins < SPIN_LIMIT && head(state).is_null() {
+                spins += 1;
+                hint::spin_loop();
+                continue;
+            }
+            let waiter = Waiter::new(me.get_or_insert_with(thread::current).clone());
+            if self.push(&waiter, state) {
+                waiter.wait();
+            }
+            // Woken (or the lock came free before we could queue): compete again.
+        }
+    }
+
+    /// Pushes `waiter` at the head of the queue, but only while the lock is held. Returns
+    /// `false`, with nothing queued, once the lock is seen free.
+    fn push(&self, waiter: &Waiter, mut state: *mut Waiter) -> bool {
+        let node = ptr::from_ref(waiter).cast_mut();
+        loop {
+            if !is_locked(state) {
+                return false;
+            }
+            // SAFETY: `waiter` is not published yet; this thread is the only one that sees it.
+            waiter.next.with_mut(|next| unsafe { *next = head(state) });
+            let new = node.map_addr(|a| a | tags(state));
+            // Release: publishes the node's fields; pairs with the Acquire in `release_contended`
+            // / `wake_one` that loads this head before walking the queue.
+            match self
+                .state
+                .compare_exchange(state, new, Ordering::Release, Ordering::Relaxed)
+            {
+                Ok(_) => return true,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    /// Releases the lock.
+    ///
+    /// Any thread may release a held lock (as with Python's `Lock`). If threads are queued,
+    /// the one that has waited longest is woken.
+    ///
+    /// # Errors
+    ///
+    /// [`ReleaseError`] if the lock is not held; the lock is left as it was.
+    #[inline]
+    pub fn release(&self) -> Result<(), ReleaseError> {
+        match self.state.compare_exchange(
+            locked_empty(),
+            ptr::null_mut(),
+            Ordering::Release,
+            Ordering::Relaxed,
+        ) {
+            Ok(_) => Ok(()),
+            Err(state) => self.release_contended(state),
+        }
+    }
+
+    #[cold]
+    fn release_contended(&self, mut state: *mut Waiter) -> Result<(), ReleaseError> {
+        loop {
+            if !is_locked(state) {
+                return Err(ReleaseError);
+            }
+            if head(state).is_null() || state.addr() & QUEUE_LOCKED != 0 {
+                // Nobody to wake, or another release already owns the queue and is waking
+                // one: just unlock.
+                let new = state.map_addr(|a| a & !LOCKED);
+                match self
+                    .state
+                    .compare_exchange(state, new, Ordering::Release, Ordering::Relaxed)
+                {
+                    Ok(_) => return Ok(()),
+                    Err(actual) => state = actual,
+                }
+            } else {
+                // Unlock and take the queue in one step.
+                let new = state.map_addr(|a| (a & !LOCKED) | QUEUE_LOCKED);
+                // Release: the unlock (pairs with the Acquire CAS in `try_acquire_from`).
+                // Acquire: pairs with the Release CAS in `push` (the waiters' nodes) and with
+                // the Release CAS that ended the previous queue owner's turn in `wake_one`.
+                match self
+                    .state
+                    .compare_exchange(state, new, Ordering::AcqRel, Ordering::Relaxed)
+                {
+                    Ok(_) => {
+                        self.wake_one();
+                        return Ok(());
+                    }
+                    Err(actual) => state = actual,
+                }
+            }
+        }
+    }
+
+    /// Unlinks the oldest waiter, gives up the queue, and wakes that waiter.
+    ///
+    /// Called only by the thread that set `QUEUE_LOCKED`.
+    fn wake_one(&self) {
+        // Acquire: pairs with the Release CAS in `push` of any waiter queued since.
+        let mut state = self.state.load(Ordering::Acquire);
+        let oldest = loop {
+            debug_assert!(
+                state.addr() & QUEUE_LOCKED != 0,
+                "the queue owner lost QUEUE_LOCKED"
+            );
+            let newest = head(state).cast_const();
+            assert!(!newest.is_null(), "queue owner with an empty queue: {state:p}");
+            // Walk to the oldest node, remembering the one before it.
+            let mut before: *const Waiter = ptr::null();
+            let mut oldest = newest;
+            loop {
+                // SAFETY: every node reachable from the head is alive (its thread waits for
+                // `notified`, which only the queue owner — this thread — sets), and its `next`
+                // is written only by the queue owner once published.
+                let next = unsafe { &*oldest }.next.with(|next| unsafe { *next });
+                if next.is_null() {
+                    break;
+                }
+                before = oldest;
+                oldest = next;
+            }
+            if before.is_null() {
+                // The oldest is the only node: unlink it and give up the queue in one CAS.
+                let new = ptr::without_provenance_mut(state.addr() & LOCKED);
+                // Release: ends this queue owner's turn; pairs with the AcqRel CAS in
+                // `release_contended` of the next owner. Acquire on failure: pairs with the
+                // Release CAS in `push` of the waiter that just arrived.
+                match self
+                    .state
+                    .compare_exchange(state, new, Ordering::Release, Ordering::Acquire)
+                {
+                    Ok(_) => break oldest,
+                    Err(actual) => state = actual,
+                }
+            } else {
+                // SAFETY: `before` is alive (see above) and its `next` is ours to write: we own
+                // the queue, and pushers only write the `next` of their own unpublished node.
+                unsafe { &*before }.next.with_mut(|next| unsafe { *next = ptr::null() });
+                self.unlock_queue(state);
+                break oldest;
+            }
+        };
+        // SAFETY: `oldest` is unlinked and alive until we set `notified`; nobody else
+        // touches it now.
+        let oldest = unsafe { &*oldest };
+        // SAFETY: as above; the thread handle was written before the Release push we acquired.
+        let thread = oldest.thread.with_mut(|t| unsafe { (*t).take() });
+        let thread = thread.expect("a queued waiter has its thread handle");
+        // Release: pairs with the Acquire load in `Waiter::wait`; after it the waiter may free
+        // the node, so `oldest` is not touched again.
+        oldest.notified.store(true, Ordering::Release);
+        thread.unpark();
+    }
+
+    /// Clears `QUEUE_LOCKED`, keeping whatever the other bits have become.
+    fn unlock_queue(&self, mut state: *mut Waiter) {
+        loop {
+            let new = state.map_addr(|a| a & !QUEUE_LOCKED);
+            // Release: ends this queue owner's turn (the `next` we wrote); pairs with the
+            // AcqRel CAS in `release_contended` of the next owner.
+            match self
+                .state
+                .compare_exchange(state, new, Ordering::Release, Ordering::Relaxed)
+            {
+                Ok(_) => return,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    /// Returns `true` if the lock is held right now.
+    ///
+    /// A snapshot: by the time the caller looks at it, it may be stale.
+    #[must_use]
+    pub fn is_locked(&self) -> bool {
+        // Relaxed: a racy snapshot; nothing is read on the strength of it.
+        is_locked(self.state.load(Ordering::Relaxed))
+    }
+
+    /// Returns `true` if threads are queued waiting (a snapshot, like [`is_locked`](Self::is_locked)).
+    #[must_use]
+    pub fn has_waiters(&self) -> bool {
+        // Relaxed: a racy snapshot; nothing is read on the strength of it.
+        !head(self.state.load(Ordering::Relaxed)).is_null()
+    }
+}
+
+impl Default for RawLock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for RawLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawLock")
+            .field("locked", &self.is_locked())
+            .field("waiters", &self.has_waiters())
+            .finish()
+    }
+}

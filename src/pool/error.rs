@@ -1,0 +1,133 @@
+//! The pool's error types.
+
+use core::fmt;
+use std::io;
+
+/// Why a task produced no value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaskError {
+    /// The task panicked; its worker caught the panic and went on serving.
+    Panicked {
+        /// The panic message (`"<non-string panic payload>"` if the payload was neither a
+        /// `&str` nor a `String`).
+        message: String,
+    },
+    /// The task was queued but will never run: the pool was terminated first.
+    Cancelled,
+    /// The task was never queued: the pool was already closed (from
+    /// [`ThreadPool::apply`](super::ThreadPool::apply) and [`map`](super::ThreadPool::map),
+    /// which have no task to hand back).
+    Rejected,
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TaskError::Panicked { message } => write!(f, "task panicked: {message}"),
+            TaskError::Cancelled => {
+                f.write_str("task cancelled: the pool was terminated before it ran")
+            }
+            TaskError::Rejected => {
+                f.write_str("task rejected: the pool was closed before it was submitted")
+            }
+        }
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+/// An error from the pool itself.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum PoolError {
+    /// `ThreadPool::new(0)`: a pool needs at least one worker.
+    NoWorkers,
+    /// The operating system refused to start a worker thread. The workers already started
+    /// have been stopped and joined.
+    Spawn {
+        /// The index of the worker that failed to start.
+        worker: usize,
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// The pool no longer accepts tasks (`close` or `terminate` was called).
+    Closed,
+    /// `join` was called while the pool still accepts tasks; without `close` or `terminate`
+    /// first, it would wait forever.
+    StillRunning,
+    /// `join` was called from one of the pool's own workers, which would wait for itself.
+    JoinFromWorker,
+}
+
+impl fmt::Display for PoolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PoolError::NoWorkers => f.write_str("a thread pool needs at least one worker, got 0"),
+            PoolError::Spawn { worker, source } => {
+                write!(f, "failed to start worker thread {worker}: {source}")
+            }
+            PoolError::Closed => f.write_str("the pool is closed and accepts no more tasks"),
+            PoolError::StillRunning => f.write_str(
+                "join() on a running pool would wait forever: call close() or terminate() first",
+            ),
+            PoolError::JoinFromWorker => {
+                f.write_str("join() called from one of the pool's own workers would wait for itself")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PoolError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PoolError::Spawn { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// A task the pool refused, handed back to the caller: nothing is dropped silently.
+///
+/// Converts into [`PoolError`] with `?` when the task itself is not wanted back.
+pub struct SubmitError<F> {
+    task: F,
+}
+
+impl<F> SubmitError<F> {
+    pub(crate) fn closed(task: F) -> Self {
+        SubmitError { task }
+    }
+
+    /// Why the task was refused (today always [`PoolError::Closed`]).
+    pub fn error(&self) -> PoolError {
+        PoolError::Closed
+    }
+
+    /// The refused task, unrun.
+    pub fn into_task(self) -> F {
+        self.task
+    }
+}
+
+impl<F> fmt::Debug for SubmitError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SubmitError")
+            .field("error", &self.error())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F> fmt::Display for SubmitError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task not submitted: {} (into_task() returns it unrun)", self.error())
+    }
+}
+
+impl<F> std::error::Error for SubmitError<F> {}
+
+impl<F> From<SubmitError<F>> for PoolError {
+    fn from(err: SubmitError<F>) -> Self {
+        err.error()
+    }
+}

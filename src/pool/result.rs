@@ -1,0 +1,179 @@
+//! [`AsyncResult`]: a one-shot slot with one writer (the task) and one waiting owner.
+
+use core::cell::Cell;
+use core::fmt;
+use core::marker::PhantomData;
+
+use crate::sync::atomic::{AtomicU8, Ordering};
+use crate::sync::cell::UnsafeCell;
+use crate::sync::thread::{self, Thread};
+use crate::sync::Arc;
+
+use super::TaskError;
+
+/// The slot's state.
+///
+/// | state | value | waiter | next |
+/// |---|---|---|---|
+/// | `EMPTY` | none | none | `WAITING` (owner waits) or `READY` (task done) |
+/// | `WAITING` | none | the owner's thread | `READY`; the writer unparks the waiter |
+/// | `READY` | written | untouched from now on | final |
+const EMPTY: u8 = 0;
+const WAITING: u8 = 1;
+const READY: u8 = 2;
+
+pub(crate) struct Slot<T> {
+    state: AtomicU8,
+    /// Written once by the writer before `READY`; read by the owner after it.
+    value: UnsafeCell<Option<Result<T, TaskError>>>,
+    /// Written by the owner before `WAITING`; taken by the writer after it.
+    waiter: UnsafeCell<Option<Thread>>,
+}
+
+/// `Slot` moves a `T` from the worker to the owner.
+// SAFETY: `value` and `waiter` are each accessed by one side at a time, handed over by the
+// Release/Acquire transitions of `state` documented on each access; that needs `T: Send`.
+unsafe impl<T: Send> Sync for Slot<T> {}
+// SAFETY: as for `Sync`.
+unsafe impl<T: Send> Send for Slot<T> {}
+
+/// The pending result of a task submitted with
+/// [`ThreadPool::apply_async`](super::ThreadPool::apply_async).
+///
+/// [`get`](AsyncResult::get) waits for the task and returns its value, or why there is none:
+/// [`TaskError::Panicked`] with the panic message, or [`TaskError::Cancelled`] if the pool was
+/// terminated before the task ran. A result always resolves: no `get` waits on a task that
+/// will never run.
+///
+/// Dropping an `AsyncResult` without `get` is fine: the task still runs, and its value is
+/// dropped when it is done.
+///
+/// `AsyncResult` is `Send` but not `Sync` (like std's `mpsc::Receiver`): one owner waits for it.
+///
+/// # Examples
+///
+/// ```
+/// let pool = racelab::ThreadPool::new(2).unwrap();
+/// let result = pool.apply_async(|| 6 * 7).unwrap();
+/// assert_eq!(result.get(), Ok(42));
+/// ```
+#[must_use = "a result that is never read hides a panic in its task"]
+pub struct AsyncResult<T> {
+    slot: Arc<Slot<T>>,
+    _not_sync: PhantomData<Cell<()>>,
+}
+
+/// The writing side of a slot, owned by the task. Dropped unwritten, it writes `Cancelled`.
+pub(crate) struct Completer<T> {
+    slot: Option<Arc<Slot<T>>>,
+}
+
+/// Creates a connected writer and result.
+pub(crate) fn slot<T>() -> (Completer<T>, AsyncResult<T>) {
+    let slot = Arc::new(Slot {
+        state: AtomicU8::new(EMPTY),
+        value: UnsafeCell::new(None),
+        waiter: UnsafeCell::new(None),
+    });
+    let result = AsyncResult {
+        slot: Arc::clone(&slot),
+        _not_sync: PhantomData,
+    };
+    (Completer { slot: Some(slot) }, result)
+}
+
+impl<T> Completer<T> {
+    /// Resolves the result with `outcome` and wakes its owner if it waits.
+    pub(crate) fn complete(mut self, outcome: Result<T, TaskError>) {
+        if let Some(slot) = self.slot.take() {
+            slot.write(outcome);
+        }
+    }
+}
+
+impl<T> Drop for Completer<T> {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            slot.write(Err(TaskError::Cancelled));
+        }
+    }
+}
+
+impl<T> Slot<T> {
+    fn write(&self, outcome: Result<T, TaskError>) {
+        // SAFETY: only the single `Completer` writes `value`, and the owner reads it only
+        // after seeing `READY`, which is stored below.
+        self.value.with_mut(|value| unsafe { *value = Some(outcome) });
+        // Release: publishes `value`; pairs with the Acquire loads of `READY` in `wait`,
+        // `ready` and the Acquire failure of the CAS in `wait`. Acquire: pairs with the Release
+        // CAS to `WAITING` in `wait`, so the waiter's thread handle is visible.
+        let previous = self.state.swap(READY, Ordering::AcqRel);
+        match previous {
+            EMPTY => {}
+            WAITING => {
+                // SAFETY: the owner wrote `waiter` before its Release CAS to `WAITING`, which
+                // we acquired, and never touches it again.
+                let waiter = self.waiter.with_mut(|waiter| unsafe { (*waiter).take() });
+                waiter.expect("a WAITING slot has a waiter").unpark();
+            }
+            state => unreachable!("inconsistent result state {state}: written twice"),
+        }
+    }
+}
+
+impl<T> AsyncResult<T> {
+    /// Waits for the task and returns its value, or why there is none.
+    ///
+    /// # Errors
+    ///
+    /// [`TaskError::Panicked`] with the panic message if the task panicked;
+    /// [`TaskError::Cancelled`] if the pool was terminated before it ran.
+    pub fn get(self) -> Result<T, TaskError> {
+        self.wait();
+        // SAFETY: `wait` returned, so `READY` was seen with Acquire: the writer is done with
+        // `value`, and `self` is the only reader.
+        let value = self.slot.value.with_mut(|value| unsafe { (*value).take() });
+        value.expect("a READY slot holds its value, taken once by get(self)")
+    }
+
+    /// Blocks until the task has finished (or will never run).
+    pub fn wait(&self) {
+        if self.ready() {
+            return;
+        }
+        // SAFETY: the writer reads `waiter` only after seeing `WAITING`, which is not set
+        // yet; `AsyncResult` is not `Sync`, so no other thread registers at the same time, and
+        // a state of `WAITING` never outlives a `wait` call (it returns only at `READY`).
+        self.slot
+            .waiter
+            .with_mut(|waiter| unsafe { *waiter = Some(thread::current()) });
+        // Release: publishes `waiter`; pairs with the AcqRel swap in `Slot::write`.
+        // Acquire on failure (`READY`): pairs with the Release in that swap, publishing `value`.
+        if self
+            .slot
+            .state
+            .compare_exchange(EMPTY, WAITING, Ordering::Release, Ordering::Acquire)
+            .is_err()
+        {
+            return;
+        }
+        while !self.ready() {
+            thread::park();
+        }
+    }
+
+    /// Returns `true` if the task has finished (or will never run), so `get` will not block.
+    #[must_use]
+    pub fn ready(&self) -> bool {
+        // Acquire: pairs with the Release swap to `READY` in `Slot::write`.
+        self.slot.state.load(Ordering::Acquire) == READY
+    }
+}
+
+impl<T> fmt::Debug for AsyncResult<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncResult")
+            .field("ready", &self.ready())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,114 @@
+//! The state the pool and its workers share: jobs, parked workers and the pool's phase,
+//! all under one racelab [`Lock`].
+//!
+//! # The wake-up protocol, and why no wake-up is lost
+//!
+//! A worker that finds no job registers itself as idle *under the lock* — after checking the
+//! queue and the phase under that same lock — and only then parks. Every event that gives an
+//! idle worker something to do (a job pushed, `close`, `terminate`) happens under the lock
+//! too, and removes idle workers from the list to wake them after unlocking. So a worker is
+//! either still registered when the event happens (and is woken), or it checked after the
+//! event (and saw it). The `woken` flag makes the park loop immune to spurious unparks.
+
+use std::collections::VecDeque;
+
+use crate::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::thread::{self, Thread};
+use crate::sync::Arc;
+use crate::Lock;
+
+use super::task::Job;
+
+/// Whether the pool accepts tasks, and whether queued tasks still run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Accepting tasks.
+    Running,
+    /// `close()`: no new tasks; queued tasks run; workers exit when the queue is empty.
+    Closed,
+    /// `terminate()`: no new tasks; queued tasks were cancelled; workers exit after the task
+    /// they are running.
+    Terminated,
+}
+
+pub(crate) struct State {
+    pub(crate) jobs: VecDeque<Job>,
+    pub(crate) idle: Vec<Arc<Sleeper>>,
+    pub(crate) phase: Phase,
+}
+
+pub(crate) struct Shared {
+    pub(crate) state: Lock<State>,
+}
+
+/// A parked idle worker.
+pub(crate) struct Sleeper {
+    thread: Thread,
+    woken: AtomicBool,
+}
+
+impl Sleeper {
+    pub(crate) fn current() -> Arc<Self> {
+        Arc::new(Sleeper {
+            thread: thread::current(),
+            woken: AtomicBool::new(false),
+        })
+    }
+
+    /// Called under the pool's lock, just before registering as idle.
+    pub(crate) fn prepare(&self) {
+        // Relaxed: written under the pool's lock, and read after the waker's Release store,
+        // which the waker makes after taking this sleeper off the idle list under the lock.
+        self.woken.store(false, Ordering::Relaxed);
+    }
+
+    /// Parks until a waker has taken this worker off the idle list.
+    pub(crate) fn sleep(&self) {
+        // Acquire: pairs with the Release store in `wake`.
+        while !self.woken.load(Ordering::Acquire) {
+            thread::park();
+        }
+    }
+
+    /// Wakes a sleeper that the caller took off the idle list.
+    pub(crate) fn wake(&self) {
+        // Release: pairs with the Acquire load in `sleep`.
+        self.woken.store(true, Ordering::Release);
+        self.thread.unpark();
+    }
+}
+
+impl Shared {
+    pub(crate) fn new() -> Self {
+        Shared {
+            state: Lock::new(State {
+                jobs: VecDeque::new(),
+                idle: Vec::new(),
+                phase: Phase::Running,
+            }),
+        }
+    }
+
+    /// Moves the pool to `phase` (never back to `Running`, never from `Terminated` to
+    /// `Closed`), cancels the queue if terminating, and wakes every idle worker so it can see.
+    pub(crate) fn shut_down(&self, phase: Phase) {
+        debug_assert_ne!(phase, Phase::Running, "a pool never reopens");
+        let (cancelled, idle) = {
+            let mut state = self.state.lock();
+            if state.phase != Phase::Terminated {
+                state.phase = phase;
+            }
+            let cancelled = if phase == Phase::Terminated {
+                core::mem::take(&mut state.jobs)
+            } else {
+                VecDeque::new()
+            };
+            (cancelled, core::mem::take(&mut state.idle))
+        };
+        // Outside the lock: dropping a job resolves its result `Cancelled` and wakes its owner.
+        drop(cancelled);
+        for sleeper in idle {
+            sleeper.wake();
+        }
+    }
+}

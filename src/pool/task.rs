@@ -1,0 +1,66 @@
+//! A queued task: the closure and the writer of its result.
+
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+
+use super::result::{self, AsyncResult, Completer};
+use super::TaskError;
+
+/// What a worker runs. Dropping a job unrun resolves its result `Cancelled`.
+pub(crate) type Job = Box<dyn Run + Send>;
+
+pub(crate) trait Run {
+    /// Runs the task and resolves its result. Never panics: the task's panic is caught.
+    fn run(self: Box<Self>);
+}
+
+pub(crate) struct Task<F, T> {
+    f: F,
+    completer: Completer<T>,
+}
+
+impl<F, T> Task<F, T>
+where
+    F: FnOnce() -> T,
+{
+    pub(crate) fn new(f: F) -> (Box<Self>, AsyncResult<T>) {
+        let (completer, result) = result::slot();
+        (Box::new(Task { f, completer }), result)
+    }
+
+    /// Takes the closure back out, unrun (its result resolves `Cancelled`, unseen).
+    pub(crate) fn into_fn(self: Box<Self>) -> F {
+        self.f
+    }
+}
+
+impl<F, T> Run for Task<F, T>
+where
+    F: FnOnce() -> T,
+{
+    fn run(self: Box<Self>) {
+        let Task { f, completer } = *self;
+        let outcome = panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+            TaskError::Panicked {
+                message: panic_message(payload),
+            }
+        });
+        completer.complete(outcome);
+    }
+}
+
+/// The message of a panic payload, which is then dropped without letting a panic escape.
+fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    };
+    // A payload whose own Drop panics must not take the worker down.
+    if let Err(nested) = panic::catch_unwind(AssertUnwindSafe(|| drop(payload))) {
+        core::mem::forget(nested);
+    }
+    message
+}

@@ -1,0 +1,289 @@
+//! [`ThreadPool`]: the tutorial's pool of workers.
+
+use core::fmt;
+
+use crate::sync::thread::{self, JoinHandle};
+use crate::sync::Arc;
+use crate::Lock;
+
+use super::result::AsyncResult;
+use super::shared::{Phase, Shared};
+use super::task::{Job, Task};
+use super::{worker, PoolError, SubmitError, TaskError};
+
+/// A fixed set of worker threads that run submitted tasks: Python's
+/// `multiprocessing.pool.ThreadPool`, in Rust.
+///
+/// Submit with [`apply_async`](ThreadPool::apply_async) (returns an [`AsyncResult`]),
+/// [`apply`](ThreadPool::apply) (waits) or [`map`](ThreadPool::map) (many inputs, results in
+/// input order). Shut down with [`close`](ThreadPool::close) (queued tasks still run) or
+/// [`terminate`](ThreadPool::terminate) (queued tasks resolve [`TaskError::Cancelled`]), then
+/// [`join`](ThreadPool::join). Dropping the pool closes and joins it, so queued work is not
+/// lost.
+///
+/// A task that panics resolves its result [`TaskError::Panicked`]; its worker goes on serving.
+///
+/// # Examples
+///
+/// The tutorial's pool of 5 and its 10 tasks:
+///
+/// ```
+/// use racelab::ThreadPool;
+///
+/// let pool = ThreadPool::new(5)?;
+/// let results: Vec<_> = (0..10)
+///     .map(|i| pool.apply_async(move || i * i))
+///     .collect::<Result<_, _>>()?;
+/// let squares: Vec<i32> = results.into_iter().map(|r| r.get().unwrap()).collect();
+/// assert_eq!(squares, [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
+/// # Ok::<(), racelab::PoolError>(())
+/// ```
+pub struct ThreadPool {
+    shared: Arc<Shared>,
+    handles: Lock<Vec<JoinHandle<()>>>,
+    workers: usize,
+}
+
+/// Configures a [`ThreadPool`] beyond its worker count.
+///
+/// # Examples
+///
+/// ```
+/// let pool = racelab::pool::Builder::new(2).stack_size(256 * 1024).build()?;
+/// assert_eq!(pool.workers(), 2);
+/// # Ok::<(), racelab::PoolError>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until build()"]
+pub struct Builder {
+    workers: usize,
+    stack_size: Option<usize>,
+}
+
+impl Builder {
+    /// A pool of `workers` threads with the platform's default stack size.
+    pub fn new(workers: usize) -> Self {
+        Builder {
+            workers,
+            stack_size: None,
+        }
+    }
+
+    /// Sets each worker's stack size in bytes.
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Starts the workers.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::NoWorkers`] for 0 workers; [`PoolError::Spawn`] if the operating system
+    /// refuses a thread (the workers already started are stopped and joined first).
+    pub fn build(self) -> Result<ThreadPool, PoolError> {
+        if self.workers == 0 {
+            return Err(PoolError::NoWorkers);
+        }
+        let shared = Arc::new(Shared::new());
+        let mut handles = Vec::new();
+        for index in 0..self.workers {
+            let mut builder = thread::Builder::new().name(format!("racelab-worker-{index}"));
+            if let Some(bytes) = self.stack_size {
+                builder = builder.stack_size(bytes);
+            }
+            let worker_shared = Arc::clone(&shared);
+            match builder.spawn(move || worker::run(worker_shared)) {
+                Ok(handle) => handles.push(handle),
+                Err(source) => {
+                    shared.shut_down(Phase::Terminated);
+                    for handle in handles {
+                        join_worker(handle);
+                    }
+                    return Err(PoolError::Spawn {
+                        worker: index,
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(ThreadPool {
+            shared,
+            handles: Lock::new(handles),
+            workers: self.workers,
+        })
+    }
+}
+
+fn join_worker(handle: JoinHandle<()>) {
+    if let Err(payload) = handle.join() {
+        // Workers catch every task's panic; a worker that died is a bug in racelab.
+        std::panic::resume_unwind(payload);
+    }
+}
+
+impl ThreadPool {
+    /// Starts a pool of `workers` threads, named `racelab-worker-0`, `racelab-worker-1`, ….
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::NoWorkers`] for 0 workers; [`PoolError::Spawn`] if the operating system
+    /// refuses a thread.
+    pub fn new(workers: usize) -> Result<Self, PoolError> {
+        Builder::new(workers).build()
+    }
+
+    /// The number of worker threads.
+    #[must_use]
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// Queues `f` to run on a worker and returns its pending result.
+    ///
+    /// # Errors
+    ///
+    /// After [`close`](Self::close) or [`terminate`](Self::terminate), the task is not queued:
+    /// it comes back inside the [`SubmitError`], unrun.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = racelab::ThreadPool::new(1).unwrap();
+    /// pool.close();
+    /// let refused = pool.apply_async(|| 1).unwrap_err();
+    /// assert_eq!((refused.into_task())(), 1); // the task came back unrun
+    /// ```
+    pub fn apply_async<F, T>(&self, f: F) -> Result<AsyncResult<T>, SubmitError<F>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let (task, result) = Task::new(f);
+        let sleeper = {
+            let mut state = self.shared.state.lock();
+            if state.phase != Phase::Running {
+                drop(state);
+                return Err(SubmitError::closed(task.into_fn()));
+            }
+            state.jobs.push_back(task as Job);
+            state.idle.pop()
+        };
+        if let Some(sleeper) = sleeper {
+            sleeper.wake();
+        }
+        Ok(result)
+    }
+
+    /// Runs `f` on a worker and waits for it.
+    ///
+    /// # Errors
+    ///
+    /// [`TaskError::Panicked`] if `f` panicked, [`TaskError::Cancelled`] if the pool was
+    /// terminated before it ran, [`TaskError::Rejected`] if the pool was already closed.
+    pub fn apply<F, T>(&self, f: F) -> Result<T, TaskError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        match self.apply_async(f) {
+            Ok(result) => result.get(),
+            Err(_) => Err(TaskError::Rejected),
+        }
+    }
+
+    /// Runs `f` on every item and returns the results in input order.
+    ///
+    /// All items are queued first, then collected. Each result is the value or why there is
+    /// none, as for [`AsyncResult::get`]; items submitted after the pool closed are
+    /// [`TaskError::Rejected`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = racelab::ThreadPool::new(3).unwrap();
+    /// let lengths = pool.map(|s: &str| s.len(), ["a", "bb", "ccc"]);
+    /// assert_eq!(lengths, [Ok(1), Ok(2), Ok(3)]);
+    /// ```
+    pub fn map<I, F, T>(&self, f: F, items: I) -> Vec<Result<T, TaskError>>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        let f = Arc::new(f);
+        let pending: Vec<_> = items
+            .into_iter()
+            .map(|item| {
+                let f = Arc::clone(&f);
+                self.apply_async(move || f(item)).ok()
+            })
+            .collect();
+        pending
+            .into_iter()
+            .map(|result| result.map_or(Err(TaskError::Rejected), AsyncResult::get))
+            .collect()
+    }
+
+    /// Stops accepting tasks. Queued tasks still run; workers exit once the queue is empty.
+    pub fn close(&self) {
+        self.shared.shut_down(Phase::Closed);
+    }
+
+    /// Stops accepting tasks and cancels the queued ones (their results resolve
+    /// [`TaskError::Cancelled`]). Running tasks finish; workers exit after them.
+    pub fn terminate(&self) {
+        self.shared.shut_down(Phase::Terminated);
+    }
+
+    /// Waits for every worker to exit. Call [`close`](Self::close) or
+    /// [`terminate`](Self::terminate) first. Joining twice is fine; a second `join` running at
+    /// the same time waits for the first.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::StillRunning`] if the pool still accepts tasks (it would wait forever);
+    /// [`PoolError::JoinFromWorker`] if called from one of this pool's tasks.
+    pub fn join(&self) -> Result<(), PoolError> {
+        if self.shared.state.lock().phase == Phase::Running {
+            return Err(PoolError::StillRunning);
+        }
+        let me = thread::current().id();
+        let mut handles = self.handles.lock();
+        if handles.iter().any(|h| h.thread().id() == me) {
+            return Err(PoolError::JoinFromWorker);
+        }
+        for handle in handles.drain(..) {
+            join_worker(handle);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ThreadPool {
+    /// Closes the pool and waits for the queued tasks to run. Dropped inside one of its own
+    /// tasks, the pool is closed and its workers exit on their own once the queue is empty.
+    fn drop(&mut self) {
+        self.close();
+        match self.join() {
+            Ok(()) | Err(PoolError::JoinFromWorker) => {}
+            Err(other) => unreachable!("join after close failed: {other}"),
+        }
+    }
+}
+
+impl fmt::Debug for ThreadPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("ThreadPool");
+        d.field("workers", &self.workers);
+        match self.shared.state.try_lock() {
+            Some(state) => d
+                .field("phase", &state.phase)
+                .field("queued", &state.jobs.len())
+                .field("idle", &state.idle.len()),
+            None => d.field("state", &format_args!("<locked>")),
+        };
+        d.finish()
+    }
+}

@@ -1,0 +1,60 @@
+//! The backend facade: one set of names, three backends.
+//!
+//! Everything concurrent in racelab — the lock, the pool, the harness, the models — takes its
+//! atomics, `Arc`, threads, parking, spin hints and `UnsafeCell` from here. The backend is picked
+//! by cfg, the ecosystem's convention:
+//!
+//! | build | backend | what it gives |
+//! |---|---|---|
+//! | default | `std` | the real thing |
+//! | `RUSTFLAGS="--cfg loom"` | [loom] 0.7 | exhaustive exploration under the C11 memory model |
+//! | `RUSTFLAGS="--cfg shuttle"` | [shuttle] 0.9.9 | randomized and PCT schedules (atomics are SeqCst) |
+//!
+//! The std side adapts to loom's API (as tokio's `loom/std` does): [`cell::UnsafeCell`] has
+//! loom's `with` / `with_mut` on every backend, so algorithm code carries no cfg.
+//!
+//! A stray `std::sync` or `std::thread` import would silently escape the checkers; clippy's
+//! `disallowed-types` / `disallowed-methods` (see `clippy.toml`) flag one anywhere outside this
+//! module.
+//!
+//! [loom]: https://docs.rs/loom
+//! [shuttle]: https://docs.rs/shuttle
+
+#[cfg(all(loom, shuttle))]
+compile_error!("racelab: `--cfg loom` and `--cfg shuttle` are exclusive; build with one of them");
+
+#[cfg(not(loom))]
+mod std_cell;
+
+#[cfg(not(any(loom, shuttle)))]
+mod std_impl;
+#[cfg(not(any(loom, shuttle)))]
+use std_impl as imp;
+
+#[cfg(loom)]
+mod loom_impl;
+#[cfg(loom)]
+use loom_impl as imp;
+
+#[cfg(shuttle)]
+mod shuttle_impl;
+#[cfg(shuttle)]
+use shuttle_impl as imp;
+
+pub use imp::{atomic, cell, hint, thread, Arc};
+
+/// The name of the active backend: `"std"`, `"loom"` or `"shuttle"`.
+pub const BACKEND: &str = imp::NAME;
+
+/// How many times a blocked thread spins before it parks.
+///
+/// Zero under loom: a spin loop adds schedules without adding behaviour, and a wait that spins
+/// its way to success hides the park/unpark protocol from the checker. Every wait is a real park
+/// there. Shuttle keeps two spins so the spin path itself is still exercised.
+pub(crate) const SPIN_LIMIT: u32 = if cfg!(loom) {
+    0
+} else if cfg!(shuttle) {
+    2
+} else {
+    100
+};
