@@ -1,0 +1,53 @@
+//! The lock under loom: every interleaving (up to the stated preemption bound), under the C11
+//! memory model. Mutual exclusion, no lost wake-up (a lost wake-up leaves a thread parked
+//! forever, which loom reports as a deadlock), and race-free data: the counter lives in
+//! loom's `UnsafeCell`, so an access not ordered by the lock's Acquire/Release is a
+//! causality violation.
+//!
+//! Run: `RUSTFLAGS="--cfg loom -C debug-assertions" CARGO_TARGET_DIR=target/loom \
+//!       cargo test --release --test loom_lock`
+#![cfg(loom)]
+
+mod common;
+
+use common::scenarios;
+use racelab::check::Explorer;
+
+#[test]
+fn lock_two_threads_two_rounds_unbounded() {
+    Explorer::new("loom_lock_2x2").run(|| scenarios::lock_counter(2, 2));
+}
+
+#[test]
+fn lock_three_threads_bound_2() {
+    Explorer::new("loom_lock_3x1")
+        .preemption_bound(2)
+        .run(|| scenarios::lock_counter(3, 1));
+}
+
+#[test]
+fn lock_three_threads_two_rounds_bound_2() {
+    Explorer::new("loom_lock_3x2")
+        .preemption_bound(2)
+        .run(|| scenarios::lock_counter(3, 2));
+}
+
+#[test]
+fn raw_lock_two_threads_two_rounds_unbounded() {
+    Explorer::new("loom_raw_lock_2x2").run(|| scenarios::raw_lock_counter(2, 2));
+}
+
+#[test]
+fn try_lock_against_lock_unbounded() {
+    Explorer::new("loom_try_lock").run(scenarios::try_lock_contended);
+}
+
+#[test]
+fn racing_releases_exactly_one_wins_unbounded() {
+    Explorer::new("loom_racing_releases").run(scenarios::racing_releases);
+}
+
+#[test]
+fn release_from_another_thread_wakes_the_waiter_unbounded() {
+    Explorer::new("loom_handoff_release").run(scenarios::handoff_release);
+}

@@ -1,0 +1,49 @@
+//! The pool under loom, with 2 workers (loom allows 5 threads including main): every result
+//! delivered exactly once, `close`/`join`, `terminate` racing running tasks, a panicking
+//! task, dropping the pool with queued tasks. A lost wake-up anywhere in the pool or in the
+//! lock beneath it leaves a thread parked forever, which loom reports as a deadlock.
+//!
+//! Run: `RUSTFLAGS="--cfg loom -C debug-assertions" CARGO_TARGET_DIR=target/loom \
+//!       cargo test --release --test loom_pool`
+#![cfg(loom)]
+
+mod common;
+
+use common::scenarios;
+use racelab::check::Explorer;
+
+#[test]
+fn every_result_delivered_once() {
+    Explorer::new("loom_pool_delivers")
+        .preemption_bound(2)
+        .run(|| scenarios::pool_delivers(2, 2));
+}
+
+#[test]
+fn close_then_join_runs_the_queue() {
+    Explorer::new("loom_pool_close_join")
+        .preemption_bound(2)
+        .run(|| scenarios::pool_close_join(2, 2));
+}
+
+#[test]
+fn terminate_races_running_tasks() {
+    Explorer::new("loom_pool_terminate_race")
+        .preemption_bound(2)
+        .run(|| scenarios::pool_terminate_race(2, 2));
+}
+
+#[test]
+fn panicking_task_keeps_its_worker() {
+    common::quiet_expected_panics();
+    Explorer::new("loom_pool_panicking_task")
+        .preemption_bound(2)
+        .run(|| scenarios::pool_panicking_task(2));
+}
+
+#[test]
+fn drop_with_queued_tasks_runs_them() {
+    Explorer::new("loom_pool_drop_queued")
+        .preemption_bound(2)
+        .run(|| scenarios::pool_drop_with_queued(2, 3));
+}
