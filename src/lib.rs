@@ -7,7 +7,8 @@
 //! | [`sync`] | the backend facade: std, loom or shuttle behind one set of names |
 //! | [`lock`] | [`RawLock`] (`acquire` / `release`) and [`Lock<T>`] + [`LockGuard`] |
 //! | [`pool`] | [`ThreadPool`], [`AsyncResult`], [`TaskError`], [`PoolError`] |
-//! | [`check`] | the harness: run one body under the active backend and count what it explored |
+//! | [`check`] | the harness: run one body under the active backend; failures as data |
+//! | [`trace`] | event recording in checker builds; swimlanes of failing interleavings |
 //!
 //! The backend is chosen at build time: `RUSTFLAGS="--cfg loom"`, `RUSTFLAGS="--cfg shuttle"`,
 //! or neither for std. See the README for what each backend proves.
@@ -21,6 +22,7 @@ pub mod check;
 pub mod lock;
 pub mod pool;
 pub mod sync;
+pub mod trace;
 
 pub use lock::{Lock, LockGuard, RawLock, ReleaseError};
 pub use pool::{AsyncResult, PoolError, SubmitError, TaskError, ThreadPool};

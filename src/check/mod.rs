@@ -6,8 +6,15 @@
 //! | shuttle | `iterations` random schedules, or PCT schedules of a given depth |
 //! | std | `iterations` plain runs on real threads (a stress test: proves nothing, finds some) |
 //!
-//! Each run prints one summary line and, when `RACELAB_REPORT` names a file, appends a
-//! tab-separated record to it; `cargo xtask verify` builds its table from those records.
+//! [`Explorer::run`] expects the body to pass and panics with the failure report otherwise;
+//! [`Explorer::expect_failure`] expects it to fail and returns the [`Failure`] as data — its
+//! [`FailureKind`], message, the failing interleaving ([`crate::trace`]), the wait-for cycle of
+//! a deadlock, and how to replay it. Under loom an expected failure runs in a child process,
+//! because loom aborts the whole process on a deadlock.
+//!
+//! Each check prints one summary line (and a progress line every 5 s while it runs) and, when
+//! `RACELAB_REPORT` names a file, appends a tab-separated record to it; `cargo xtask verify`
+//! builds its table from those records.
 //!
 //! # Environment
 //!
@@ -15,8 +22,12 @@
 //! |---|---|
 //! | `LOOM_MAX_PREEMPTIONS` | overrides the preemption bound of every loom check |
 //! | `RACELAB_ITERATIONS` | overrides the iteration count of every shuttle / std check |
-//! | `RACELAB_SEED` | seeds shuttle's schedulers (a failure report names the seed it used) |
+//! | `RACELAB_SEED` | shuttle: the base seed; iteration `i` runs seed `base + i` |
+//! | `RACELAB_PARTITION` | shuttle: `k/n` runs iteration `i` on seed `base + i·n + k`, so n machines explore disjoint seeds |
+//! | `RACELAB_REPLAY` | shuttle: replay this encoded schedule (as shuttle prints it) instead of searching |
+//! | `RACELAB_STD_TIMEOUT` | std: seconds a run may take before it counts as deadlocked (default 10) |
 //! | `RACELAB_REPORT` | a file to append one record per finished check to |
+//! | `RACELAB_CHILD` | internal: marks the child process of a loom `expect_failure` |
 //!
 //! # Examples
 //!
@@ -37,10 +48,23 @@
 //! ```
 
 mod backend;
+mod capture;
+#[cfg_attr(not(loom), allow(dead_code))]
+mod child;
+mod failure;
+
+pub use failure::{Failure, FailureKind, Replay};
 
 use std::fmt;
 use std::io::Write as _;
 use std::time::Duration;
+
+use backend::Mode;
+
+/// The base seed when neither the explorer nor `RACELAB_SEED` gives one: fixed, so a failure
+/// found in CI is found again on a laptop.
+#[cfg_attr(not(shuttle), allow(dead_code))]
+const DEFAULT_SEED: u64 = 0x5EED_0F_2ACE;
 
 /// Shuttle's scheduling strategy (ignored by the other backends).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,13 +81,16 @@ pub enum Scheduler {
 
 /// One check: a name, and the budget for each backend.
 #[derive(Debug, Clone)]
-#[must_use = "an Explorer does nothing until run()"]
+#[must_use = "an Explorer does nothing until run() or expect_failure()"]
 pub struct Explorer {
     name: String,
     preemption_bound: Option<usize>,
     iterations: usize,
     scheduler: Scheduler,
     seed: Option<u64>,
+    partition: (u64, u64),
+    replay: Option<String>,
+    std_timeout: Option<u64>,
 }
 
 /// What a finished check explored.
@@ -80,6 +107,8 @@ pub struct Report {
     pub executions: u64,
     /// Wall-clock time.
     pub elapsed: Duration,
+    /// `"pass"`, or for an expected failure `"caught <kind>"`.
+    pub result: String,
 }
 
 impl Explorer {
@@ -91,6 +120,9 @@ impl Explorer {
             iterations: if cfg!(shuttle) { 1000 } else { 100 },
             scheduler: Scheduler::Random,
             seed: None,
+            partition: (0, 1),
+            replay: None,
+            std_timeout: None,
         }
     }
 
@@ -113,45 +145,138 @@ impl Explorer {
         self
     }
 
-    /// shuttle: the scheduler's seed (`RACELAB_SEED` overrides it).
+    /// shuttle: the base seed; iteration `i` runs seed `seed + i` (`RACELAB_SEED` overrides it).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
     }
 
-    /// Runs `body` under the active backend. Panics, with the backend's report, if any
-    /// execution fails; otherwise returns what was explored.
-    pub fn run<F>(&self, body: F) -> Report
-    where
-        F: Fn() + Send + Sync + 'static,
-    {
+    /// std: seconds one run may take before it counts as a deadlock (default 10).
+    pub fn std_timeout(mut self, secs: u64) -> Self {
+        self.std_timeout = Some(secs);
+        self
+    }
+
+    /// The explorer with the environment's overrides applied.
+    fn configured(&self) -> Self {
         let mut explorer = self.clone();
         if let Some(n) = env_number("RACELAB_ITERATIONS") {
-            explorer.iterations = n as usize;
+            explorer.iterations = usize::try_from(n).unwrap_or(usize::MAX);
         }
         if let Some(seed) = env_number("RACELAB_SEED") {
             explorer.seed = Some(seed);
         }
+        if let Some(secs) = env_number("RACELAB_STD_TIMEOUT") {
+            explorer.std_timeout = Some(secs);
+        }
+        if let Ok(value) = std::env::var("RACELAB_PARTITION") {
+            explorer.partition = parse_partition(&value);
+        }
+        if let Ok(schedule) = std::env::var("RACELAB_REPLAY") {
+            explorer.replay = Some(schedule);
+        }
+        explorer
+    }
+
+    #[cfg_attr(not(shuttle), allow(dead_code))]
+    fn base_seed(&self) -> u64 {
+        self.seed.unwrap_or(DEFAULT_SEED)
+    }
+
+    #[cfg_attr(any(loom, shuttle), allow(dead_code))]
+    fn std_timeout_secs(&self) -> u64 {
+        self.std_timeout.unwrap_or(10)
+    }
+
+    /// Runs `body` under the active backend and returns what was explored.
+    ///
+    /// # Panics
+    ///
+    /// If any execution fails, with the full [`Failure`] report: kind, message, the failing
+    /// interleaving, and the command that reproduces it.
+    pub fn run<F>(&self, body: F) -> Report
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        let explorer = self.configured();
         let start = std::time::Instant::now();
-        let (budget, executions) = backend::run(&explorer, body);
-        let report = Report {
-            name: explorer.name,
+        let outcome = backend::search(&explorer, body, Mode::Run);
+        if let Some(failure) = outcome.failure {
+            panic!("racelab: check `{}` failed: {failure}", explorer.name);
+        }
+        let report = explorer.report(outcome.budget, outcome.executions, start, "pass".into());
+        report.publish();
+        report
+    }
+
+    /// Runs `body`, which is expected to fail, and returns the failure as data.
+    ///
+    /// The failure report is printed too (shown with `--nocapture`), swimlane and reproduce
+    /// command included.
+    ///
+    /// # Panics
+    ///
+    /// If the whole budget passes without a failure, saying how much was explored.
+    pub fn expect_failure<F>(&self, body: F) -> Failure
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        let explorer = self.configured();
+        let start = std::time::Instant::now();
+        let outcome = backend::search(&explorer, body, Mode::ExpectFailure);
+        let Some(failure) = outcome.failure else {
+            panic!(
+                "racelab: check `{}` expected a failure, but {} executions ({} {}) found none",
+                explorer.name,
+                outcome.executions,
+                crate::sync::BACKEND,
+                outcome.budget
+            );
+        };
+        println!("racelab: check `{}` caught the expected failure: {failure}", explorer.name);
+        let result = format!("caught {}", failure.kind);
+        explorer
+            .report(outcome.budget, failure.executions, start, result)
+            .publish();
+        failure
+    }
+
+    fn report(&self, budget: String, executions: u64, start: std::time::Instant, result: String) -> Report {
+        Report {
+            name: self.name.clone(),
             backend: crate::sync::BACKEND,
             budget,
             executions,
             elapsed: start.elapsed(),
-        };
-        report.publish();
-        report
+            result,
+        }
     }
 }
 
-/// Runs `body` under the active backend with the default budget; see [`Explorer`].
+/// Runs `body` under the active backend with the default budget; see [`Explorer::run`].
 pub fn explore<F>(body: F) -> Report
 where
     F: Fn() + Send + Sync + 'static,
 {
     Explorer::new("explore").run(body)
+}
+
+/// Runs `body`, expected to fail, with the default budget; see [`Explorer::expect_failure`].
+pub fn expect_failure<F>(body: F) -> Failure
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    Explorer::new("expect_failure").expect_failure(body)
+}
+
+/// Replays an encoded shuttle schedule (as shuttle prints it on a failure) and returns the
+/// failure it reproduces, or `None` if the replay passed. Only in shuttle builds.
+#[cfg(shuttle)]
+pub fn replay<F>(body: F, schedule: &str) -> Option<Failure>
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    backend::replay(&Explorer::new("replay"), body, schedule.to_owned())
 }
 
 fn env_number(name: &str) -> Option<u64> {
@@ -162,17 +287,47 @@ fn env_number(name: &str) -> Option<u64> {
     }
 }
 
+fn parse_partition(value: &str) -> (u64, u64) {
+    let parsed = value
+        .split_once('/')
+        .and_then(|(k, n)| Some((k.trim().parse().ok()?, n.trim().parse().ok()?)));
+    match parsed {
+        Some((k, n)) if n > 0 && k < n => (k, n),
+        _ => panic!("RACELAB_PARTITION={value:?}: expected k/n with 0 <= k < n, e.g. 0/4"),
+    }
+}
+
+/// The `cargo test` command that reruns the current test with `env` set, if the test's
+/// name, binary and package can be told from the running process.
+#[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
+fn reproduce_command(env: &str) -> Option<String> {
+    let test = child::current_test()?;
+    let package = std::env::var("CARGO_PKG_NAME").ok()?;
+    let exe = std::env::current_exe().ok()?;
+    let stem = exe.file_stem()?.to_str()?;
+    let binary = stem.rsplit_once('-').map_or(stem, |(name, _hash)| name);
+    let target = if binary == package.replace('-', "_") {
+        "--lib".to_owned()
+    } else {
+        format!("--test {binary}")
+    };
+    Some(format!(
+        "{env} cargo test --release -p {package} {target} -- {test} --exact --nocapture"
+    ))
+}
+
 impl Report {
     /// The tab-separated record appended to `RACELAB_REPORT`:
-    /// name, backend, budget, executions, seconds.
+    /// name, backend, budget, executions, seconds, result.
     pub fn record(&self) -> String {
         format!(
-            "{}\t{}\t{}\t{}\t{:.3}",
+            "{}\t{}\t{}\t{}\t{:.3}\t{}",
             self.name,
             self.backend,
             self.budget,
             self.executions,
-            self.elapsed.as_secs_f64()
+            self.elapsed.as_secs_f64(),
+            self.result
         )
     }
 
@@ -195,12 +350,13 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} [{} {}] {} executions in {:.2} s",
+            "{} [{} {}] {} executions in {:.2} s: {}",
             self.name,
             self.backend,
             self.budget,
             self.executions,
-            self.elapsed.as_secs_f64()
+            self.elapsed.as_secs_f64(),
+            self.result
         )
     }
 }

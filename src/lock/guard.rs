@@ -111,6 +111,12 @@ impl<T: ?Sized> Lock<T> {
     }
 }
 
+impl<T: ?Sized> crate::trace::Traced for Lock<T> {
+    fn trace_key(&self) -> usize {
+        self.raw.trace_key()
+    }
+}
+
 impl<T: Default> Default for Lock<T> {
     fn default() -> Self {
         Lock::new(T::default())

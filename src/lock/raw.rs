@@ -8,6 +8,7 @@ use crate::sync::cell::UnsafeCell;
 use crate::sync::hint;
 use crate::sync::thread::{self, Thread};
 use crate::sync::SPIN_LIMIT;
+use crate::trace;
 
 use super::ReleaseError;
 
@@ -153,6 +154,12 @@ impl RawLock {
         }
     }
 
+    /// The identity traces know this lock by.
+    #[inline(always)]
+    fn key(&self) -> usize {
+        ptr::from_ref(self).addr()
+    }
+
     /// Takes the lock if it is free and returns `true`; returns `false` at once if it is held.
     ///
     /// # Examples
@@ -182,7 +189,10 @@ impl RawLock {
                 .state
                 .compare_exchange(state, new, Ordering::Acquire, Ordering::Relaxed)
             {
-                Ok(_) => return true,
+                Ok(_) => {
+                    trace::lock_acquired(self.key());
+                    return true;
+                }
                 Err(actual) => state = actual,
             }
         }
@@ -208,6 +218,7 @@ impl RawLock {
             }
             let waiter = Waiter::new(me.get_or_insert_with(thread::current).clone());
             if self.push(&waiter, state) {
+                trace::lock_waiting(self.key());
                 waiter.wait();
             }
             // Woken (or the lock came free before we could queue): compete again.
@@ -253,7 +264,10 @@ impl RawLock {
             Ordering::Release,
             Ordering::Relaxed,
         ) {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                trace::lock_released(self.key());
+                Ok(())
+            }
             Err(state) => self.release_contended(state),
         }
     }
@@ -272,7 +286,10 @@ impl RawLock {
                     .state
                     .compare_exchange(state, new, Ordering::Release, Ordering::Relaxed)
                 {
-                    Ok(_) => return Ok(()),
+                    Ok(_) => {
+                        trace::lock_released(self.key());
+                        return Ok(());
+                    }
                     Err(actual) => state = actual,
                 }
             } else {
@@ -286,6 +303,7 @@ impl RawLock {
                     .compare_exchange(state, new, Ordering::AcqRel, Ordering::Relaxed)
                 {
                     Ok(_) => {
+                        trace::lock_released(self.key());
                         self.wake_one();
                         return Ok(());
                     }
@@ -385,6 +403,12 @@ impl RawLock {
     pub fn has_waiters(&self) -> bool {
         // Relaxed: a racy snapshot; nothing is read on the strength of it.
         !head(self.state.load(Ordering::Relaxed)).is_null()
+    }
+}
+
+impl trace::Traced for RawLock {
+    fn trace_key(&self) -> usize {
+        self.key()
     }
 }
 

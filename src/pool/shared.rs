@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::thread::{self, Thread};
 use crate::sync::Arc;
-use crate::Lock;
+use crate::{trace, Lock};
 
 use super::task::Job;
 
@@ -32,6 +32,8 @@ pub(crate) enum Phase {
 }
 
 pub(crate) struct State {
+    /// Tasks submitted so far; numbers tasks in traces (stays 0 in std builds).
+    pub(crate) submitted: u64,
     pub(crate) jobs: VecDeque<Job>,
     pub(crate) idle: Vec<Arc<Sleeper>>,
     pub(crate) phase: Phase,
@@ -78,10 +80,21 @@ impl Sleeper {
     }
 }
 
+impl State {
+    /// The next task number for traces; 0 (and no counting) in std builds.
+    pub(crate) fn next_task_id(&mut self) -> u64 {
+        if trace::ENABLED {
+            self.submitted += 1;
+        }
+        self.submitted
+    }
+}
+
 impl Shared {
     pub(crate) fn new() -> Self {
         Shared {
             state: Lock::new(State {
+                submitted: 0,
                 jobs: VecDeque::new(),
                 idle: Vec::new(),
                 phase: Phase::Running,
@@ -106,7 +119,10 @@ impl Shared {
             (cancelled, core::mem::take(&mut state.idle))
         };
         // Outside the lock: dropping a job resolves its result `Cancelled` and wakes its owner.
-        drop(cancelled);
+        for job in cancelled {
+            trace::task_cancelled(job.id());
+            drop(job);
+        }
         for sleeper in idle {
             sleeper.wake();
         }

@@ -5,6 +5,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 use super::result::{self, AsyncResult, Completer};
 use super::TaskError;
+use crate::trace;
 
 /// What a worker runs. Dropping a job unrun resolves its result `Cancelled`.
 pub(crate) type Job = Box<dyn Run + Send>;
@@ -12,11 +13,15 @@ pub(crate) type Job = Box<dyn Run + Send>;
 pub(crate) trait Run {
     /// Runs the task and resolves its result. Never panics: the task's panic is caught.
     fn run(self: Box<Self>);
+
+    /// The task's number in traces (0 in std builds, where nothing is traced).
+    fn id(&self) -> u64;
 }
 
 pub(crate) struct Task<F, T> {
     f: F,
     completer: Completer<T>,
+    pub(crate) id: u64,
 }
 
 impl<F, T> Task<F, T>
@@ -25,7 +30,7 @@ where
 {
     pub(crate) fn new(f: F) -> (Box<Self>, AsyncResult<T>) {
         let (completer, result) = result::slot();
-        (Box::new(Task { f, completer }), result)
+        (Box::new(Task { f, completer, id: 0 }), result)
     }
 
     /// Takes the closure back out, unrun (its result resolves `Cancelled`, unseen).
@@ -39,13 +44,19 @@ where
     F: FnOnce() -> T,
 {
     fn run(self: Box<Self>) {
-        let Task { f, completer } = *self;
+        let Task { f, completer, id } = *self;
+        trace::task_started(id);
         let outcome = panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
             TaskError::Panicked {
                 message: panic_message(payload),
             }
         });
+        trace::task_finished(id, outcome.is_ok());
         completer.complete(outcome);
+    }
+
+    fn id(&self) -> u64 {
+        self.id
     }
 }
 

@@ -4,7 +4,7 @@ use core::fmt;
 
 use crate::sync::thread::{self, JoinHandle};
 use crate::sync::Arc;
-use crate::Lock;
+use crate::{trace, Lock};
 
 use super::result::AsyncResult;
 use super::shared::{Phase, Shared};
@@ -86,6 +86,7 @@ impl Builder {
             return Err(PoolError::NoWorkers);
         }
         let shared = Arc::new(Shared::new());
+        trace::label(&shared.state, "pool");
         let mut handles = Vec::new();
         for index in 0..self.workers {
             let mut builder = thread::Builder::new().name(format!("racelab-worker-{index}"));
@@ -159,13 +160,15 @@ impl ThreadPool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (task, result) = Task::new(f);
+        let (mut task, result) = Task::new(f);
         let sleeper = {
             let mut state = self.shared.state.lock();
             if state.phase != Phase::Running {
                 drop(state);
                 return Err(SubmitError::closed(task.into_fn()));
             }
+            task.id = state.next_task_id();
+            trace::task_submitted(task.id);
             state.jobs.push_back(task as Job);
             state.idle.pop()
         };

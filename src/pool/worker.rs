@@ -1,6 +1,7 @@
 //! The worker loop.
 
 use crate::sync::Arc;
+use crate::trace;
 
 use super::shared::{Phase, Shared, Sleeper};
 
@@ -14,8 +15,12 @@ pub(crate) fn run(shared: Arc<Shared>) {
             let mut state = shared.state.lock();
             match state.jobs.pop_front() {
                 Some(job) => Some(job),
-                None if state.phase != Phase::Running => return,
+                None if state.phase != Phase::Running => {
+                    trace::worker_exit();
+                    return;
+                }
                 None => {
+                    trace::worker_idle();
                     me.prepare();
                     state.idle.push(Arc::clone(&me));
                     None

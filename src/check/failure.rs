@@ -1,0 +1,167 @@
+//! A failure as data: what failed, the interleaving, how to replay it.
+
+use core::fmt;
+
+use crate::trace::{Trace, WaitFor};
+
+/// What kind of failure a checker found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// Every thread is blocked (loom: "deadlock"; shuttle: "deadlock! blocked tasks"; std: no
+    /// progress within the watchdog's time).
+    Deadlock,
+    /// A panic: a failed assertion, an `unwrap` on an error, an explicit `panic!`.
+    Panic,
+    /// Unsynchronised access to plain memory (loom's causality check on its `UnsafeCell`).
+    DataRace,
+    /// A model object still alive at the end of an execution (loom's leak check).
+    Leak,
+    /// The execution ran past the checker's step or branch limit (a livelock, or a model too
+    /// big for the budget).
+    StepLimit,
+}
+
+impl FailureKind {
+    /// Classifies a checker's panic message.
+    pub(crate) fn classify(message: &str) -> Self {
+        let m = message.to_ascii_lowercase();
+        if m.starts_with("deadlock") || m.contains("deadlock!") || m.contains("deadlock;") {
+            FailureKind::Deadlock
+        } else if m.contains("causality violation") {
+            FailureKind::DataRace
+        } else if m.contains("leaked") {
+            FailureKind::Leak
+        } else if m.contains("maximum number of branches") || m.contains("exceeded max_steps") {
+            FailureKind::StepLimit
+        } else {
+            FailureKind::Panic
+        }
+    }
+
+    /// The kind's name, as used in reports and `kind=` records.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureKind::Deadlock => "deadlock",
+            FailureKind::Panic => "panic",
+            FailureKind::DataRace => "data race",
+            FailureKind::Leak => "leak",
+            FailureKind::StepLimit => "step limit",
+        }
+    }
+
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        [
+            FailureKind::Deadlock,
+            FailureKind::Panic,
+            FailureKind::DataRace,
+            FailureKind::Leak,
+            FailureKind::StepLimit,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
+    }
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How to reproduce a failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Replay {
+    /// loom's exploration is deterministic: rerunning the check reaches the same execution.
+    Loom {
+        /// The failing execution's number (1-based) in loom's depth-first order.
+        execution: u64,
+    },
+    /// shuttle: every iteration runs its own seed, so `RACELAB_SEED=seed RACELAB_ITERATIONS=1`
+    /// reruns exactly the failing schedule. (shuttle also prints its encoded schedule on
+    /// stderr; [`replay`](super::replay) or `RACELAB_REPLAY` take that string.)
+    Shuttle {
+        /// The seed of the failing iteration.
+        seed: u64,
+    },
+    /// std runs cannot be replayed: rerun and hope (which is why the checkers exist).
+    Std {
+        /// The failing run's number (1-based).
+        run: u64,
+    },
+}
+
+/// A failure found by [`Explorer::expect_failure`](super::Explorer::expect_failure) or
+/// reported by [`Explorer::run`](super::Explorer::run).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Failure {
+    /// What failed.
+    pub kind: FailureKind,
+    /// The first panic's message (later panics are follow-ups and are not kept). For a
+    /// deadlock with a known wait-for cycle, the cycle in words.
+    pub message: String,
+    /// Where the first panic happened (`file:line`), if it was a panic in the model.
+    pub location: Option<String>,
+    /// The failing execution's interleaving (empty in std builds).
+    pub trace: Trace,
+    /// For a deadlock: which thread holds which lock and waits for which.
+    pub wait_for: Vec<WaitFor>,
+    /// How to reproduce it.
+    pub replay: Replay,
+    /// The shell command that reproduces it, when the harness could tell.
+    pub command: Option<String>,
+    /// How many executions ran, the failing one included.
+    pub executions: u64,
+}
+
+impl Failure {
+    /// The swimlane of the failing execution, 120 columns wide, with the failure marked.
+    pub fn swimlane(&self) -> String {
+        let headline = if self.message.starts_with(self.kind.name()) {
+            self.message.clone()
+        } else {
+            format!("{}: {}", self.kind, self.message)
+        };
+        self.trace.render(120, Some(&headline))
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} after {} executions: {}", self.kind, self.executions, self.message)?;
+        if let Some(location) = &self.location {
+            writeln!(f, "at {location}")?;
+        }
+        if !self.wait_for.is_empty() {
+            writeln!(f, "wait-for cycle:")?;
+            for edge in &self.wait_for {
+                writeln!(f, "  {edge}")?;
+            }
+        }
+        if !self.trace.is_empty() {
+            writeln!(f, "interleaving:")?;
+            f.write_str(&self.swimlane())?;
+        }
+        match &self.replay {
+            Replay::Loom { execution } => writeln!(f, "replay: loom execution #{execution}")?,
+            Replay::Shuttle { seed } => writeln!(f, "replay: shuttle seed {seed}")?,
+            Replay::Std { run } => writeln!(f, "std run #{run} (not replayable)")?,
+        }
+        if let Some(command) = &self.command {
+            writeln!(f, "reproduce with:\n  {command}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The message a deadlock report leads with: the cycle, if the trace knows it.
+pub(crate) fn deadlock_message(wait_for: &[WaitFor], raw: &str) -> String {
+    if wait_for.is_empty() {
+        raw.lines().next().unwrap_or(raw).to_owned()
+    } else {
+        let edges: Vec<String> = wait_for.iter().map(ToString::to_string).collect();
+        format!("deadlock: {}", edges.join("; "))
+    }
+}

@@ -1,0 +1,185 @@
+//! The recorder (loom and shuttle builds only).
+//!
+//! loom and shuttle run every model thread on the OS thread that called the checker, so one
+//! OS-thread-local recorder sees the whole execution, in order. It is plain std state on
+//! purpose: recording must not add scheduling points or synchronisation to what is explored.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use super::{Step, Trace, WaitFor};
+use crate::sync::thread::{self, ThreadId};
+
+pub(crate) enum Event {
+    LockAcquired(usize),
+    LockWaiting(usize),
+    LockReleased(usize),
+    TaskSubmitted(u64),
+    TaskStarted(u64),
+    TaskFinished(u64, bool),
+    TaskCancelled(u64),
+    WorkerIdle,
+    WorkerExit,
+    Note(String),
+}
+
+#[derive(Default)]
+struct Recorder {
+    active: bool,
+    trace: Trace,
+    thread_ids: Vec<ThreadId>,
+    /// Lock address → index into `lock_names`.
+    locks: HashMap<usize, usize>,
+    lock_names: Vec<String>,
+    /// Lock index → holding thread.
+    holders: HashMap<usize, usize>,
+    /// Thread → the lock it is queued on.
+    waiting: HashMap<usize, usize>,
+}
+
+thread_local! {
+    static RECORDER: RefCell<Recorder> = RefCell::new(Recorder::default());
+}
+
+/// Starts a fresh recording; the calling model thread becomes `main`.
+pub(crate) fn begin() {
+    RECORDER.with(|r| {
+        let mut r = r.borrow_mut();
+        *r = Recorder {
+            active: true,
+            ..Recorder::default()
+        };
+        r.thread_index();
+    });
+}
+
+/// The recording so far (what a failure hook keeps).
+pub(crate) fn snapshot() -> crate::trace::Trace {
+    RECORDER.with(|r| match r.try_borrow() {
+        Ok(r) => r.trace.clone(),
+        Err(_) => Trace::default(),
+    })
+}
+
+/// The threads blocked on locks right now, ordered so a cycle reads in order.
+pub(crate) fn wait_for() -> Vec<WaitFor> {
+    RECORDER.with(|r| {
+        let Ok(r) = r.try_borrow() else {
+            return Vec::new();
+        };
+        let mut waiters: Vec<_> = r.waiting.iter().map(|(&t, &l)| (t, l)).collect();
+        waiters.sort_unstable();
+        let edges = waiters
+            .into_iter()
+            .map(|(thread, lock)| {
+                let mut holds: Vec<usize> = r
+                    .holders
+                    .iter()
+                    .filter(|(_, &holder)| holder == thread)
+                    .map(|(&l, _)| l)
+                    .collect();
+                holds.sort_unstable();
+                WaitFor {
+                    thread: r.trace.threads[thread].clone(),
+                    holds: holds.iter().map(|&l| r.lock_names[l].clone()).collect(),
+                    waits_for: r.lock_names[lock].clone(),
+                    held_by: r.holders.get(&lock).map(|&h| r.trace.threads[h].clone()),
+                }
+            })
+            .collect();
+        super::waitfor::order_cycle(edges)
+    })
+}
+
+/// Names the lock at `key`.
+pub(crate) fn label(key: usize, name: &str) {
+    RECORDER.with(|r| {
+        let Ok(mut r) = r.try_borrow_mut() else {
+            return;
+        };
+        let index = r.lock_index(key);
+        r.lock_names[index] = name.to_owned();
+    });
+}
+
+pub(crate) fn record(event: Event) {
+    RECORDER.with(|r| {
+        let Ok(mut r) = r.try_borrow_mut() else {
+            return;
+        };
+        if r.active {
+            r.record(event);
+        }
+    });
+}
+
+impl Recorder {
+    fn thread_index(&mut self) -> usize {
+        let current = thread::current();
+        let id = current.id();
+        if let Some(i) = self.thread_ids.iter().position(|&t| t == id) {
+            return i;
+        }
+        let index = self.thread_ids.len();
+        let name = match (index, current.name()) {
+            (0, _) => "main".to_owned(),
+            (_, Some(name)) if name != "main" => name.to_owned(),
+            _ => format!("t{index}"),
+        };
+        self.thread_ids.push(id);
+        self.trace.threads.push(name);
+        index
+    }
+
+    fn lock_index(&mut self, key: usize) -> usize {
+        let next = self.lock_names.len();
+        let index = *self.locks.entry(key).or_insert(next);
+        if index == next {
+            self.lock_names.push(format!("L{}", next + 1));
+        }
+        index
+    }
+
+    fn record(&mut self, event: Event) {
+        let thread = self.thread_index();
+        let text = match event {
+            Event::LockAcquired(key) => {
+                let lock = self.lock_index(key);
+                self.waiting.remove(&thread);
+                self.holders.insert(lock, thread);
+                format!("acquire {}", self.lock_names[lock])
+            }
+            Event::LockWaiting(key) => {
+                let lock = self.lock_index(key);
+                self.waiting.insert(thread, lock);
+                match self.holders.get(&lock) {
+                    Some(&h) if h == thread => {
+                        format!("wait {} (held by me)", self.lock_names[lock])
+                    }
+                    Some(&h) => format!(
+                        "wait {} (held by {})",
+                        self.lock_names[lock], self.trace.threads[h]
+                    ),
+                    None => format!("wait {}", self.lock_names[lock]),
+                }
+            }
+            Event::LockReleased(key) => {
+                let lock = self.lock_index(key);
+                self.holders.remove(&lock);
+                format!("release {}", self.lock_names[lock])
+            }
+            Event::TaskSubmitted(task) => format!("submit task {task}"),
+            Event::TaskStarted(task) => format!("start task {task}"),
+            Event::TaskFinished(task, true) => format!("finish task {task}"),
+            Event::TaskFinished(task, false) => format!("task {task} panicked"),
+            Event::TaskCancelled(task) => format!("cancel task {task}"),
+            Event::WorkerIdle => "idle: park".to_owned(),
+            Event::WorkerExit => "exit".to_owned(),
+            Event::Note(text) => text,
+        };
+        self.trace.steps.push(Step {
+            thread,
+            event: text,
+        });
+    }
+}
