@@ -4,15 +4,33 @@
 //! lock before the other gets its second, each waits for the lock the other holds — forever.
 //!
 //! **Where it comes from.** The tutorial's closing warning that concurrent code deadlocks; this
-//! is the classic way it happens (Coffman's circular wait).
+//! is the classic way it happens (circular wait).
 //!
 //! **Reading the trace.** `main` acquires A, `t1` acquires B; then `main` waits for B (held by
 //! `t1`) and `t1` waits for A (held by `main`). The report names that cycle.
 //!
 //! **The fix.** One global lock order: both threads take A before B (the `// FIX:` line).
 
+use racelab::check::FailureKind;
 use racelab::sync::{thread, Arc};
 use racelab::{note, trace, Lock};
+
+use crate::lab::{Loom, Model};
+
+/// The catalogue entry.
+pub const MODEL: Model = Model {
+    name: "abba_deadlock",
+    bug_class: "deadlock (lock order)",
+    source: "tutorial §5; classic circular wait",
+    fix: "take the locks in one global order",
+    kind: FailureKind::Deadlock,
+    message: "main holds A and waits for B (held by t1); t1 holds B and waits for A (held by main)",
+    loom: Loom::Exhaustive,
+    shuttle: true,
+    shuttle_iterations: 1000,
+    buggy,
+    fixed,
+};
 
 /// Two threads, two locks, opposite orders.
 pub fn buggy() {
@@ -51,43 +69,29 @@ fn scenario<const FIXED: bool>() {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use racelab::check::{Explorer, FailureKind};
-
-    #[cfg(any(loom, shuttle))]
-    fn check_caught(failure: &racelab::check::Failure) {
-        assert_eq!(failure.kind, FailureKind::Deadlock, "{failure}");
-        assert_eq!(
-            failure.message,
-            "deadlock: main holds A and waits for B (held by t1); t1 holds B and waits for A (held by main)"
-        );
-    }
+    use super::MODEL;
+    use crate::lab;
 
     #[test]
     #[cfg(loom)]
-    fn buggy_deadlocks_under_loom() {
-        let failure = Explorer::new("abba_deadlock/buggy").expect_failure(buggy);
-        check_caught(&failure);
-        insta::assert_snapshot!("loom_buggy", failure.swimlane());
+    fn buggy_is_caught_by_loom() {
+        insta::assert_snapshot!("loom_buggy", lab::caught_by_loom(&MODEL).swimlane());
     }
 
     #[test]
     #[cfg(shuttle)]
-    fn buggy_deadlocks_under_shuttle() {
-        let failure = Explorer::new("abba_deadlock/buggy").expect_failure(buggy);
-        check_caught(&failure);
-        insta::assert_snapshot!("shuttle_buggy", failure.swimlane());
-    }
-
-    #[test]
-    fn fixed_passes() {
-        Explorer::new("abba_deadlock/fixed").run(fixed);
+    fn buggy_is_caught_by_shuttle() {
+        insta::assert_snapshot!("shuttle_buggy", lab::caught_by_shuttle(&MODEL).swimlane());
     }
 
     #[test]
     #[cfg(not(any(loom, shuttle)))]
-    fn fixed_passes_std_kind_check() {
-        // std cannot prove anything; it only shows the fixed model does not fail when run.
-        let _ = FailureKind::Deadlock;
+    fn buggy_under_std_stress() {
+        lab::std_stress(&MODEL);
+    }
+
+    #[test]
+    fn fixed_passes() {
+        lab::fixed_passes(&MODEL);
     }
 }

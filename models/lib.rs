@@ -5,4 +5,9 @@
 //! `models/README.md` is the catalogue; `cargo xtask model NAME` tells a model's story, runs
 //! it, and prints the failing interleaving and the command that replays it.
 
+pub mod lab;
+
 pub mod abba_deadlock;
+
+/// Every model, in catalogue order.
+pub const MODELS: &[&lab::Model] = &[&abba_deadlock::MODEL];

@@ -78,12 +78,16 @@ pub enum Replay {
         /// The failing execution's number (1-based) in loom's depth-first order.
         execution: u64,
     },
-    /// shuttle: every iteration runs its own seed, so `RACELAB_SEED=seed RACELAB_ITERATIONS=1`
-    /// reruns exactly the failing schedule. (shuttle also prints its encoded schedule on
-    /// stderr; [`replay`](super::replay) or `RACELAB_REPLAY` take that string.)
+    /// shuttle: `RACELAB_SEED=seed RACELAB_ITERATIONS=iterations` reruns the same schedules up
+    /// to the failing one (the random scheduler runs each iteration on its own seed, so there
+    /// `iterations` is 1; PCT learns from earlier iterations, so it reruns them). shuttle also
+    /// prints its encoded schedule on stderr; [`replay`](super::replay) or `RACELAB_REPLAY`
+    /// take that string.
     Shuttle {
-        /// The seed of the failing iteration.
+        /// The seed to rerun.
         seed: u64,
+        /// How many iterations to rerun from that seed, the failing one last.
+        iterations: u64,
     },
     /// std runs cannot be replayed: rerun and hope (which is why the checkers exist).
     Std {
@@ -146,7 +150,9 @@ impl fmt::Display for Failure {
         }
         match &self.replay {
             Replay::Loom { execution } => writeln!(f, "replay: loom execution #{execution}")?,
-            Replay::Shuttle { seed } => writeln!(f, "replay: shuttle seed {seed}")?,
+            Replay::Shuttle { seed, iterations } => {
+                writeln!(f, "replay: shuttle seed {seed}, iteration {iterations}")?
+            }
             Replay::Std { run } => writeln!(f, "std run #{run} (not replayable)")?,
         }
         if let Some(command) = &self.command {

@@ -221,24 +221,40 @@ impl Explorer {
     where
         F: Fn() + Send + Sync + 'static,
     {
+        match self.find_failure(body) {
+            Ok(failure) => failure,
+            Err(report) => panic!(
+                "racelab: check `{}` expected a failure, but {} executions ({} {}) found none",
+                report.name, report.executions, report.backend, report.budget
+            ),
+        }
+    }
+
+    /// Like [`expect_failure`](Self::expect_failure), but a search that finds nothing is an
+    /// `Err` with what was explored instead of a panic (for measuring how hard a bug is to
+    /// find).
+    ///
+    /// # Errors
+    ///
+    /// The [`Report`] of the whole budget, if no execution failed.
+    pub fn find_failure<F>(&self, body: F) -> Result<Failure, Report>
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
         let explorer = self.configured();
         let start = std::time::Instant::now();
         let outcome = backend::search(&explorer, body, Mode::ExpectFailure);
         let Some(failure) = outcome.failure else {
-            panic!(
-                "racelab: check `{}` expected a failure, but {} executions ({} {}) found none",
-                explorer.name,
-                outcome.executions,
-                crate::sync::BACKEND,
-                outcome.budget
-            );
+            let report = explorer.report(outcome.budget, outcome.executions, start, "not found".into());
+            report.publish();
+            return Err(report);
         };
         println!("racelab: check `{}` caught the expected failure: {failure}", explorer.name);
         let result = format!("caught {}", failure.kind);
         explorer
             .report(outcome.budget, failure.executions, start, result)
             .publish();
-        failure
+        Ok(failure)
     }
 
     fn report(&self, budget: String, executions: u64, start: std::time::Instant, result: String) -> Report {

@@ -34,35 +34,51 @@ where
         let counter = Counter::new(&explorer.name);
         let body = Arc::new(counted(&counter, body));
         let n = explorer.iterations as u64;
+        let base = explorer.base_seed();
         capture::arm(false);
+        // Random: every iteration on its own seed, so a failure replays alone and
+        // partitions are disjoint. PCT: one scheduler for all iterations, since it sizes its
+        // priority-change points from the executions it has seen.
+        let (budget, runs): (String, Vec<(u64, u64)>) = match explorer.scheduler {
+            Scheduler::Random => (
+                format!("random × {n}"),
+                (0..n).map(|i| (seed_for(base, i, explorer.partition), 1)).collect(),
+            ),
+            Scheduler::Pct { depth } => (
+                format!("pct({depth}) × {n}"),
+                vec![(seed_for(base, 0, explorer.partition), n)],
+            ),
+        };
         let mut failure = None;
-        for i in 0..n {
-            let seed = seed_for(explorer.base_seed(), i, explorer.partition);
+        for (seed, iterations) in runs {
             let body = Arc::clone(&body);
             let run = move || body();
+            let before = counter.get();
             let result = panic::catch_unwind(AssertUnwindSafe(|| match explorer.scheduler {
                 Scheduler::Random => {
                     Runner::new(RandomScheduler::new_from_seed(seed, 1), Config::new()).run(run)
                 }
                 Scheduler::Pct { depth } => {
-                    Runner::new(PctScheduler::new_from_seed(seed, depth, 1), Config::new()).run(run)
+                    let scheduler = PctScheduler::new_from_seed(seed, depth, iterations as usize);
+                    Runner::new(scheduler, Config::new()).run(run)
                 }
             }));
             if let Err(payload) = result {
                 let Some(c) = capture::disarm() else {
                     panic::resume_unwind(payload);
                 };
+                let iterations = counter.get() - before;
                 failure = Some(Failure {
                     kind: c.kind,
                     message: c.message,
                     location: c.location,
                     trace: c.trace,
                     wait_for: c.wait_for,
-                    replay: Replay::Shuttle { seed },
+                    replay: Replay::Shuttle { seed, iterations },
                     command: test.as_ref().and_then(|_| {
                         reproduce_command(&format!(
                             "RUSTFLAGS=\"--cfg shuttle\" CARGO_TARGET_DIR=target/shuttle \
-                             RACELAB_SEED={seed} RACELAB_ITERATIONS=1"
+                             RACELAB_SEED={seed} RACELAB_ITERATIONS={iterations}"
                         ))
                     }),
                     executions: counter.get(),
@@ -71,10 +87,6 @@ where
             }
         }
         capture::disarm();
-        let budget = match explorer.scheduler {
-            Scheduler::Random => format!("random × {n}"),
-            Scheduler::Pct { depth } => format!("pct({depth}) × {n}"),
-        };
         Outcome {
             budget,
             executions: counter.get(),
@@ -121,7 +133,7 @@ where
                 location: c.location,
                 trace: c.trace,
                 wait_for: c.wait_for,
-                replay: Replay::Shuttle { seed: 0 },
+                replay: Replay::Shuttle { seed: 0, iterations: 1 },
                 command: None,
                 executions: 1,
             }),
