@@ -8,6 +8,30 @@
 pub mod lab;
 
 pub mod abba_deadlock;
+pub mod broken_lock;
+pub mod check_then_act;
+pub mod lock_convoy;
+pub mod lost_update;
+pub mod lost_wakeup;
+pub mod missing_release;
+pub mod pool_starvation;
+pub mod relaxed_publication;
+pub mod self_deadlock;
+pub mod shutdown_race;
+pub mod tutorial_example;
 
-/// Every model, in catalogue order.
-pub const MODELS: &[&lab::Model] = &[&abba_deadlock::MODEL];
+/// Every model, in catalogue order: the tutorial's own first, then the classics around them.
+pub const MODELS: &[&lab::Model] = &[
+    &tutorial_example::MODEL,
+    &lock_convoy::MODEL,
+    &missing_release::MODEL,
+    &lost_update::MODEL,
+    &check_then_act::MODEL,
+    &abba_deadlock::MODEL,
+    &self_deadlock::MODEL,
+    &lost_wakeup::MODEL,
+    &pool_starvation::MODEL,
+    &shutdown_race::MODEL,
+    &relaxed_publication::MODEL,
+    &broken_lock::MODEL,
+];
