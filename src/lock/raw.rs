@@ -18,6 +18,11 @@ const LOCKED: usize = 0b01;
 const QUEUE_LOCKED: usize = 0b10;
 const TAGS: usize = LOCKED | QUEUE_LOCKED;
 
+/// `try_acquire_from` / `acquire_contended` mode: the real lock.
+const SOUND: bool = true;
+/// ... and the deliberately broken one of the `broken_lock` model.
+const BROKEN: bool = false;
+
 // The tags live in the low bits of a `*const Waiter`.
 const _: () = assert!(core::mem::align_of::<Waiter>() > TAGS);
 
@@ -149,8 +154,19 @@ impl RawLock {
     /// blocks forever (the `self_deadlock` model shows it).
     #[inline]
     pub fn acquire(&self) {
-        if !self.try_acquire_from(ptr::null_mut()) {
-            self.acquire_contended();
+        if !self.try_acquire_from::<SOUND>(ptr::null_mut()) {
+            self.acquire_contended::<SOUND>();
+        }
+    }
+
+    /// **Deliberately broken**: [`acquire`](Self::acquire) with its Acquire ordering weakened
+    /// to Relaxed, so the critical section does not happen-after the previous holder's. It
+    /// exists for the `broken_lock` model, which shows loom catching exactly this; never call
+    /// it otherwise.
+    #[doc(hidden)]
+    pub fn acquire_broken_relaxed(&self) {
+        if !self.try_acquire_from::<BROKEN>(ptr::null_mut()) {
+            self.acquire_contended::<BROKEN>();
         }
     }
 
@@ -173,13 +189,20 @@ impl RawLock {
     #[inline]
     #[must_use = "if the lock was taken it must be released"]
     pub fn try_acquire(&self) -> bool {
-        self.try_acquire_from(ptr::null_mut())
+        self.try_acquire_from::<SOUND>(ptr::null_mut())
     }
 
     /// Tries to set `LOCKED`, starting from a guess of the current state; gives up as soon
     /// as the lock is seen held. One CAS when the guess is right.
     #[inline]
-    fn try_acquire_from(&self, mut state: *mut Waiter) -> bool {
+    fn try_acquire_from<const MODE: bool>(&self, mut state: *mut Waiter) -> bool {
+        // The plain lock-Acquire (pairs with the Release of the previous `release`), unless
+        // the `broken_lock` model asked for the broken one.
+        let success = if MODE == SOUND {
+            Ordering::Acquire
+        } else {
+            Ordering::Relaxed
+        };
         loop {
             if is_locked(state) {
                 return false;
@@ -187,7 +210,7 @@ impl RawLock {
             let new = state.map_addr(|a| a | LOCKED);
             match self
                 .state
-                .compare_exchange(state, new, Ordering::Acquire, Ordering::Relaxed)
+                .compare_exchange(state, new, success, Ordering::Relaxed)
             {
                 Ok(_) => {
                     trace::lock_acquired(self.key());
@@ -199,13 +222,13 @@ impl RawLock {
     }
 
     #[cold]
-    fn acquire_contended(&self) {
+    fn acquire_contended<const MODE: bool>(&self) {
         let mut spins = 0;
         let mut me: Option<Thread> = None;
         loop {
             let state = self.state.load(Ordering::Relaxed);
             if !is_locked(state) {
-                if self.try_acquire_from(state) {
+                if self.try_acquire_from::<MODE>(state) {
                     return;
                 }
                 continue;
