@@ -86,7 +86,7 @@ impl Builder {
             return Err(PoolError::NoWorkers);
         }
         let shared = Arc::new(Shared::new());
-        trace::label(&shared.state, "pool");
+        trace::hide(&shared.state);
         let mut handles = Vec::new();
         for index in 0..self.workers {
             let mut builder = thread::Builder::new().name(format!("racelab-worker-{index}"));

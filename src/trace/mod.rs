@@ -80,6 +80,16 @@ pub fn label(object: &impl Traced, name: &str) {
     let _ = (object, name);
 }
 
+/// Leaves a lock out of traces: the pool's own queue lock is an implementation detail, and
+/// its acquire/release steps would bury the pool's story (submit, start, finish).
+#[inline(always)]
+pub(crate) fn hide(object: &impl Traced) {
+    #[cfg(any(loom, shuttle))]
+    recorder::hide(object.trace_key());
+    #[cfg(not(any(loom, shuttle)))]
+    let _ = object;
+}
+
 /// Records a model's note in the current thread's column. Use the [`note!`](crate::note) macro,
 /// which formats only in checker builds.
 #[doc(hidden)]

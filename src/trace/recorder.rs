@@ -31,6 +31,8 @@ struct Recorder {
     /// Lock address → index into `lock_names`.
     locks: HashMap<usize, usize>,
     lock_names: Vec<String>,
+    /// Locks whose events are internal detail (the pool's own queue lock).
+    hidden: Vec<usize>,
     /// Lock index → holding thread.
     holders: HashMap<usize, usize>,
     /// Thread → the lock it is queued on.
@@ -102,12 +104,27 @@ pub(crate) fn label(key: usize, name: &str) {
     });
 }
 
+/// Leaves the lock at `key` out of traces: its events are an implementation detail.
+pub(crate) fn hide(key: usize) {
+    RECORDER.with(|r| {
+        if let Ok(mut r) = r.try_borrow_mut() {
+            r.hidden.push(key);
+        }
+    });
+}
+
 pub(crate) fn record(event: Event) {
     RECORDER.with(|r| {
         let Ok(mut r) = r.try_borrow_mut() else {
             return;
         };
-        if r.active {
+        let hidden = match event {
+            Event::LockAcquired(key) | Event::LockWaiting(key) | Event::LockReleased(key) => {
+                r.hidden.contains(&key)
+            }
+            _ => false,
+        };
+        if r.active && !hidden {
             r.record(event);
         }
     });
