@@ -5,6 +5,7 @@
 //! `models/README.md` is the catalogue; `cargo xtask model NAME` tells a model's story, runs
 //! it, and prints the failing interleaving and the command that replays it.
 
+pub mod catalogue;
 pub mod lab;
 
 pub mod abba_deadlock;
