@@ -105,6 +105,21 @@ fn std_cell(model: &Model, records: &BTreeMap<(String, String), Record>) -> Stri
     }
 }
 
+/// The file a model lives in: its name, or the name less a flavour suffix.
+pub fn file_of(model: &Model) -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut name = model.name;
+    loop {
+        if dir.join(format!("{name}.rs")).exists() {
+            return name.to_owned();
+        }
+        match name.rsplit_once('_') {
+            Some((stem, _)) => name = stem,
+            None => return model.name.to_owned(),
+        }
+    }
+}
+
 /// The markdown table for `models`, from `records`. With `with_std` false the std column is
 /// left blank (for the staleness check).
 pub fn render(models: &[&Model], records: &str, with_std: bool) -> String {
@@ -116,7 +131,7 @@ pub fn render(models: &[&Model], records: &str, with_std: bool) -> String {
     for model in models {
         let std = if with_std { std_cell(model, &records) } else { String::new() };
         out.push_str(&format!(
-            "| [{name}]({name}.rs) | {} | {} | {} | {} | {} | {} |\n",
+            "| [{name}]({file}.rs) | {} | {} | {} | {} | {} | {} |\n",
             model.bug_class,
             model.source,
             loom_cell(model, &records),
@@ -124,6 +139,7 @@ pub fn render(models: &[&Model], records: &str, with_std: bool) -> String {
             std,
             model.fix,
             name = model.name,
+            file = file_of(model),
         ));
     }
     out
@@ -201,7 +217,7 @@ mod tests {
         for model in MODELS {
             assert!(
                 std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join(format!("{}.rs", model.name))
+                    .join(format!("{}.rs", file_of(model)))
                     .exists(),
                 "{} has no file",
                 model.name

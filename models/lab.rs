@@ -1,6 +1,7 @@
 //! What every model shares: its entry in the catalogue, and the checks its tests run.
 //!
-//! A model file defines `pub const MODEL: Model` and two functions, `buggy` and `fixed`; its
+//! A model file defines `pub const MODEL: Model` and two functions, `buggy` and `fixed` (a file
+//! with a second flavour adds `MODEL_<FLAVOUR>` and its own pair); its
 //! tests call [`caught_by_loom`], [`caught_by_shuttle`], [`fixed_passes`] and [`std_stress`],
 //! which assert the expected failure *kind and message*, and snapshot the swimlane themselves
 //! (insta names a snapshot after the calling module).
@@ -21,7 +22,8 @@ pub enum Loom {
 /// A model's description and budgets.
 #[derive(Debug, Clone, Copy)]
 pub struct Model {
-    /// The file name, e.g. `abba_deadlock`.
+    /// The file name, e.g. `abba_deadlock`; a second pair in the same file adds its flavour,
+    /// e.g. `lost_update_locked` in `lost_update.rs`.
     pub name: &'static str,
     /// The bug class, e.g. `deadlock (lock order)`.
     pub bug_class: &'static str,

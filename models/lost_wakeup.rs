@@ -1,26 +1,275 @@
-//! # lost_wakeup — (being written)
+//! # lost_wakeup — the waiter checks, then registers: too late to be woken
+//!
+//! **The bug.** A naive one-shot event: the waiter checks the flag, finds it unset, then
+//! registers its thread handle and parks, while the notifier sets the flag and unparks the
+//! registered waiter. If the notifier runs between the waiter's check and its registration, it
+//! finds nobody to wake, and the waiter parks for a wake-up that has come and gone — forever.
+//!
+//! **Where it comes from.** The tutorial's §5 warning that concurrent code deadlocks; this is
+//! the classic lost wake-up (check, then go to sleep, with no token to remember a wake-up sent
+//! in between — a condition-variable wait outside the lock that guards its condition). Every
+//! step here is under the lock; the bug is that the check and the registration are two
+//! critical sections, not one.
+//!
+//! The second pair in this file ([`MODEL_NO_RECHECK`]) is the classic's twin: a wait that does
+//! not re-check its condition after a wake-up. `park` may return without the condition — on a
+//! token left over from an earlier `unpark`, or spuriously, as std's docs allow — and the
+//! waiter goes on with the condition false.
+//!
+//! **Reading the trace.** `main` checks: not set, and releases the lock. `t1` sets the flag and
+//! looks for a waiter: none registered yet, so it wakes nobody and finishes. `main` registers —
+//! too late — and parks; nothing is left that could unpark it. No thread can run (loom:
+//! `main` `Blocked`, `t1` `Terminated`): a deadlock with no lock in it. In the no-re-check
+//! pair, loom's trace is the stale token: `t1` publishes item 1 and unparks `main`, which has
+//! not parked (the token is kept); `main` takes item 1 without parking, then parks for item 2
+//! and returns at once on that token, with item 2 not yet published. shuttle's trace is a
+//! spurious wake-up: `main`'s second `park` returns with no `unpark` at all.
+//!
+//! **The fix.** Register before checking (the `// FIX:` lines): a `set` that runs after the
+//! check then finds the waiter, one that runs before it is seen by the check, and `park`'s
+//! token covers an `unpark` that lands between the check and the `park`. In the no-re-check
+//! pair: loop back and check again after every wake-up — a wake-up is a hint, not a promise.
 
 use racelab::check::FailureKind;
+use racelab::sync::atomic::{AtomicUsize, Ordering};
+use racelab::sync::thread::{self, Thread};
+use racelab::sync::Arc;
+use racelab::{note, trace, Lock};
 
 use crate::lab::{Loom, Model};
 
-/// The catalogue entry.
+/// The catalogue entry: the lost wake-up (register after the check).
 pub const MODEL: Model = Model {
     name: "lost_wakeup",
-    bug_class: "",
-    source: "",
-    fix: "",
-    kind: FailureKind::Panic,
-    message: "",
-    loom: Loom::Skip("being written"),
+    bug_class: "deadlock (lost wake-up)",
+    source: "tutorial §5; classic lost wake-up (check, then register, then sleep)",
+    fix: "register as a waiter before checking the condition",
+    kind: FailureKind::Deadlock,
+    // loom, shuttle and the std watchdog word it differently; this is what they share.
+    message: "deadlock",
+    loom: Loom::Exhaustive,
     shuttle: true,
     shuttle_iterations: 1000,
     buggy,
     fixed,
 };
 
-/// The buggy variant.
-pub fn buggy() {}
+/// The twin: a wait that does not re-check its condition after a wake-up.
+pub const MODEL_NO_RECHECK: Model = Model {
+    name: "lost_wakeup_no_recheck",
+    bug_class: "race condition (wait without re-check)",
+    source: "tutorial §5; classic wait without a re-check loop (spurious or stale wake-up)",
+    fix: "re-check the condition after every wake-up, in a loop",
+    kind: FailureKind::Panic,
+    // The item differs: a stale token (loom) fails at item 2, a spurious wake-up (shuttle)
+    // can fail at item 1.
+    message: "woke without its condition",
+    loom: Loom::Exhaustive,
+    shuttle: true,
+    shuttle_iterations: 1000,
+    buggy: buggy_no_recheck,
+    fixed: fixed_no_recheck,
+};
 
-/// The fixed variant.
-pub fn fixed() {}
+/// A waiter that checks, then registers, then parks; a notifier that sets and wakes.
+pub fn buggy() {
+    scenario::<false>();
+}
+
+/// The same waiter registering before it checks.
+pub fn fixed() {
+    scenario::<true>();
+}
+
+/// A consumer that parks once per item and assumes the item is there when it wakes.
+pub fn buggy_no_recheck() {
+    scenario_no_recheck::<false>();
+}
+
+/// The same consumer re-checking after every wake-up.
+pub fn fixed_no_recheck() {
+    scenario_no_recheck::<true>();
+}
+
+/// A one-shot event, built the naive way: a flag, and the thread waiting for it.
+struct Event {
+    state: Lock<State>,
+}
+
+struct State {
+    set: bool,
+    /// The thread to unpark when the flag is set, once it has registered.
+    waiter: Option<Thread>,
+}
+
+impl Event {
+    fn new() -> Self {
+        Event {
+            state: Lock::new(State {
+                set: false,
+                waiter: None,
+            }),
+        }
+    }
+
+    fn is_set(&self) -> bool {
+        let state = self.state.lock();
+        note!("check: set = {}", state.set);
+        state.set
+    }
+
+    fn register(&self) {
+        let mut state = self.state.lock();
+        state.waiter = Some(thread::current());
+        note!("register as the waiter");
+    }
+
+    /// Blocks until the flag is set.
+    fn wait<const FIXED: bool>(&self) {
+        loop {
+            if FIXED {
+                self.register(); // FIX: register first, so a `set` after the check finds us
+            }
+            if self.is_set() {
+                return;
+            }
+            if !FIXED {
+                self.register(); // FIX: registering after the check is too late
+            }
+            note!("park");
+            thread::park();
+            note!("woken");
+        }
+    }
+
+    /// Sets the flag and wakes the registered waiter, if there is one.
+    fn set(&self) {
+        let waiter = {
+            let mut state = self.state.lock();
+            state.set = true;
+            let waiter = state.waiter.take();
+            match waiter {
+                Some(_) => note!("set; a waiter is registered"),
+                None => note!("set; no waiter registered"),
+            }
+            waiter
+        };
+        match waiter {
+            Some(waiter) => {
+                note!("unpark the waiter");
+                waiter.unpark();
+            }
+            None => note!("wake nobody"),
+        }
+    }
+}
+
+fn scenario<const FIXED: bool>() {
+    let event = Arc::new(Event::new());
+    trace::label(&event.state, "event");
+    let event2 = Arc::clone(&event);
+    let notifier = thread::spawn(move || event2.set());
+    event.wait::<FIXED>();
+    notifier.join().unwrap();
+}
+
+/// The consumer's side: waits until item `item` is published, then takes it.
+fn take<const FIXED: bool>(published: &AtomicUsize, item: usize) {
+    loop {
+        // Acquire: pairs with the Release store in the producer (a published item is
+        // complete when it is seen).
+        let seen = published.load(Ordering::Acquire);
+        note!("wants item {item}: published = {seen}");
+        if seen >= item {
+            break;
+        }
+        note!("park");
+        thread::park();
+        note!("woken");
+        if !FIXED {
+            break; // FIX: loop back and re-check: a wake-up is a hint, not a promise
+        }
+    }
+    // Acquire: as above.
+    let seen = published.load(Ordering::Acquire);
+    assert!(
+        seen >= item,
+        "woke without its condition: wants item {item}, published = {seen}"
+    );
+    note!("take item {item}");
+}
+
+fn scenario_no_recheck<const FIXED: bool>() {
+    let published = Arc::new(AtomicUsize::new(0));
+    let consumer = thread::current();
+    let published2 = Arc::clone(&published);
+    let producer = thread::spawn(move || {
+        for item in 1..=2 {
+            // Release: pairs with the Acquire loads in `take`.
+            published2.store(item, Ordering::Release);
+            note!("publish item {item}; unpark the consumer");
+            consumer.unpark();
+        }
+    });
+    take::<FIXED>(&published, 1);
+    take::<FIXED>(&published, 2);
+    producer.join().unwrap();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MODEL, MODEL_NO_RECHECK};
+    use crate::lab;
+
+    #[test]
+    #[cfg(loom)]
+    fn buggy_is_caught_by_loom() {
+        insta::assert_snapshot!("loom_buggy", lab::caught_by_loom(&MODEL).swimlane());
+    }
+
+    #[test]
+    #[cfg(loom)]
+    fn buggy_no_recheck_is_caught_by_loom() {
+        insta::assert_snapshot!(
+            "loom_buggy_no_recheck",
+            lab::caught_by_loom(&MODEL_NO_RECHECK).swimlane()
+        );
+    }
+
+    #[test]
+    #[cfg(shuttle)]
+    fn buggy_is_caught_by_shuttle() {
+        insta::assert_snapshot!("shuttle_buggy", lab::caught_by_shuttle(&MODEL).swimlane());
+    }
+
+    #[test]
+    #[cfg(shuttle)]
+    fn buggy_no_recheck_is_caught_by_shuttle() {
+        insta::assert_snapshot!(
+            "shuttle_buggy_no_recheck",
+            lab::caught_by_shuttle(&MODEL_NO_RECHECK).swimlane()
+        );
+    }
+
+    #[test]
+    #[cfg(not(any(loom, shuttle)))]
+    fn buggy_under_std_stress() {
+        lab::std_stress(&MODEL);
+    }
+
+    #[test]
+    #[cfg(not(any(loom, shuttle)))]
+    fn buggy_no_recheck_under_std_stress() {
+        lab::std_stress(&MODEL_NO_RECHECK);
+    }
+
+    #[test]
+    fn fixed_passes() {
+        lab::fixed_passes(&MODEL);
+    }
+
+    #[test]
+    fn fixed_no_recheck_passes() {
+        lab::fixed_passes(&MODEL_NO_RECHECK);
+    }
+}

@@ -233,7 +233,9 @@ impl RawLock {
                 }
                 continue;
             }
-            // Spin only while nobody is queued: a queue means a long wait.
+            // Spin only while nobody is queued: a queue means a long wait. (Under loom
+            // SPIN_LIMIT is 0, so this never spins there: every wait is a real park.)
+            #[allow(clippy::absurd_extreme_comparisons)]
             if spins < SPIN_LIMIT && head(state).is_null() {
                 spins += 1;
                 hint::spin_loop();

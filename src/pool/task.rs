@@ -34,7 +34,7 @@ where
     }
 
     /// Takes the closure back out, unrun (its result resolves `Cancelled`, unseen).
-    pub(crate) fn into_fn(self: Box<Self>) -> F {
+    pub(crate) fn into_fn(self) -> F {
         self.f
     }
 }

@@ -165,7 +165,7 @@ impl ThreadPool {
             let mut state = self.shared.state.lock();
             if state.phase != Phase::Running {
                 drop(state);
-                return Err(SubmitError::closed(task.into_fn()));
+                return Err(SubmitError::closed((*task).into_fn()));
             }
             task.id = state.next_task_id();
             trace::task_submitted(task.id);
