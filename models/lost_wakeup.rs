@@ -46,7 +46,7 @@ pub const MODEL: Model = Model {
     fix: "register as a waiter before checking the condition",
     kind: FailureKind::Deadlock,
     // loom, shuttle and the std watchdog word it differently; this is what they share.
-    message: "deadlock",
+    message: "deadlock: main waits for the flag",
     loom: Loom::Exhaustive,
     shuttle: true,
     shuttle_iterations: 1000,
@@ -136,7 +136,7 @@ impl Event {
             if !FIXED {
                 self.register(); // FIX: registering after the check is too late
             }
-            note!("park");
+            trace::waiting("the flag");
             thread::park();
             note!("woken");
         }

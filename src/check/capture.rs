@@ -81,7 +81,7 @@ fn keep_first(info: &panic::PanicHookInfo<'_>) {
         Vec::new()
     };
     let message = if kind == FailureKind::Deadlock {
-        deadlock_message(&wait_for, &raw)
+        deadlock_message(&wait_for, &trace::blocked(), &raw)
     } else {
         raw
     };

@@ -163,11 +163,15 @@ impl fmt::Display for Failure {
 }
 
 /// The message a deadlock report leads with: the cycle, if the trace knows it.
-pub(crate) fn deadlock_message(wait_for: &[WaitFor], raw: &str) -> String {
-    if wait_for.is_empty() {
-        raw.lines().next().unwrap_or(raw).to_owned()
-    } else {
+/// Without a lock cycle, the threads the trace saw block (a result, an idle worker, a
+/// model's own wait); failing that, the checker's own first line.
+pub(crate) fn deadlock_message(wait_for: &[WaitFor], blocked: &[String], raw: &str) -> String {
+    if !wait_for.is_empty() {
         let edges: Vec<String> = wait_for.iter().map(ToString::to_string).collect();
         format!("deadlock: {}", edges.join("; "))
+    } else if !blocked.is_empty() {
+        format!("deadlock: {}", blocked.join("; "))
+    } else {
+        raw.lines().next().unwrap_or(raw).to_owned()
     }
 }

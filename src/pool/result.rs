@@ -10,6 +10,7 @@ use crate::sync::thread::{self, Thread};
 use crate::sync::Arc;
 
 use super::TaskError;
+use crate::trace;
 
 /// The slot's state.
 ///
@@ -60,6 +61,8 @@ unsafe impl<T: Send> Send for Slot<T> {}
 #[must_use = "a result that is never read hides a panic in its task"]
 pub struct AsyncResult<T> {
     slot: Arc<Slot<T>>,
+    /// The task's number in traces (0 in std builds).
+    pub(crate) id: u64,
     _not_sync: PhantomData<Cell<()>>,
 }
 
@@ -77,6 +80,7 @@ pub(crate) fn slot<T>() -> (Completer<T>, AsyncResult<T>) {
     });
     let result = AsyncResult {
         slot: Arc::clone(&slot),
+        id: 0,
         _not_sync: PhantomData,
     };
     (Completer { slot: Some(slot) }, result)
@@ -157,6 +161,7 @@ impl<T> AsyncResult<T> {
         {
             return;
         }
+        trace::result_waiting(self.id);
         while !self.ready() {
             thread::park();
         }

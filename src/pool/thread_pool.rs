@@ -160,7 +160,7 @@ impl ThreadPool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (mut task, result) = Task::new(f);
+        let (mut task, mut result) = Task::new(f);
         let sleeper = {
             let mut state = self.shared.state.lock();
             if state.phase != Phase::Running {
@@ -168,6 +168,7 @@ impl ThreadPool {
                 return Err(SubmitError::closed((*task).into_fn()));
             }
             task.id = state.next_task_id();
+            result.id = task.id;
             trace::task_submitted(task.id);
             state.jobs.push_back(task as Job);
             state.idle.pop()

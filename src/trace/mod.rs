@@ -150,11 +150,24 @@ events! {
     worker_idle() => WorkerIdle;
     /// A worker left its loop.
     worker_exit() => WorkerExit;
+    /// The current thread parks until task `task`'s result is ready.
+    result_waiting(task: u64) => ResultWaiting(task);
+}
+
+/// Records that the current thread is about to park waiting for `what` (a model's own wait,
+/// built on `park`): the row reads `wait for {what}`, and if the execution deadlocks the
+/// report lists the thread as waiting for it. A no-op in std builds.
+#[inline(always)]
+pub fn waiting(what: &str) {
+    #[cfg(any(loom, shuttle))]
+    recorder::record(recorder::Event::Waiting(what.to_owned()));
+    #[cfg(not(any(loom, shuttle)))]
+    let _ = what;
 }
 
 /// Harness hooks: start a fresh recording, snapshot it on failure.
 #[cfg(any(loom, shuttle))]
-pub(crate) use recorder::{begin, snapshot, wait_for};
+pub(crate) use recorder::{begin, blocked, snapshot, wait_for};
 
 /// Harness hooks (std: nothing is recorded).
 #[cfg(not(any(loom, shuttle)))]
@@ -165,5 +178,11 @@ pub(crate) fn snapshot() -> Trace {
 /// Harness hooks (std: nothing is recorded).
 #[cfg(not(any(loom, shuttle)))]
 pub(crate) fn wait_for() -> Vec<WaitFor> {
+    Vec::new()
+}
+
+/// Harness hooks (std: nothing is recorded).
+#[cfg(not(any(loom, shuttle)))]
+pub(crate) fn blocked() -> Vec<String> {
     Vec::new()
 }

@@ -20,6 +20,8 @@ pub(crate) enum Event {
     TaskCancelled(u64),
     WorkerIdle,
     WorkerExit,
+    ResultWaiting(u64),
+    Waiting(String),
     Note(String),
 }
 
@@ -37,6 +39,8 @@ struct Recorder {
     holders: HashMap<usize, usize>,
     /// Thread → the lock it is queued on.
     waiting: HashMap<usize, usize>,
+    /// Thread → what it parked for, if its last event was a wait of any kind.
+    blocked: HashMap<usize, String>,
 }
 
 thread_local! {
@@ -90,6 +94,21 @@ pub(crate) fn wait_for() -> Vec<WaitFor> {
             })
             .collect();
         super::waitfor::order_cycle(edges)
+    })
+}
+
+/// The threads whose last event was a wait, and what each waits for, in thread order.
+pub(crate) fn blocked() -> Vec<String> {
+    RECORDER.with(|r| {
+        let Ok(r) = r.try_borrow() else {
+            return Vec::new();
+        };
+        let mut blocked: Vec<_> = r.blocked.iter().collect();
+        blocked.sort_unstable();
+        blocked
+            .into_iter()
+            .map(|(&t, what)| format!("{} {what}", r.trace.threads[t]))
+            .collect()
     })
 }
 
@@ -159,6 +178,7 @@ impl Recorder {
 
     fn record(&mut self, event: Event) {
         let thread = self.thread_index();
+        self.blocked.remove(&thread);
         let text = match event {
             Event::LockAcquired(key) => {
                 let lock = self.lock_index(key);
@@ -169,6 +189,8 @@ impl Recorder {
             Event::LockWaiting(key) => {
                 let lock = self.lock_index(key);
                 self.waiting.insert(thread, lock);
+                self.blocked
+                    .insert(thread, format!("waits for {}", self.lock_names[lock]));
                 match self.holders.get(&lock) {
                     Some(&h) if h == thread => {
                         format!("wait {} (held by me)", self.lock_names[lock])
@@ -190,7 +212,19 @@ impl Recorder {
             Event::TaskFinished(task, true) => format!("finish task {task}"),
             Event::TaskFinished(task, false) => format!("task {task} panicked"),
             Event::TaskCancelled(task) => format!("cancel task {task}"),
-            Event::WorkerIdle => "idle: park".to_owned(),
+            Event::WorkerIdle => {
+                self.blocked.insert(thread, "is idle, waiting for a task".to_owned());
+                "idle: park".to_owned()
+            }
+            Event::ResultWaiting(task) => {
+                self.blocked
+                    .insert(thread, format!("waits for the result of task {task}"));
+                format!("wait for task {task}")
+            }
+            Event::Waiting(what) => {
+                self.blocked.insert(thread, format!("waits for {what}"));
+                format!("wait for {what}")
+            }
             Event::WorkerExit => "exit".to_owned(),
             Event::Note(text) => text,
         };
