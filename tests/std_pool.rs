@@ -907,3 +907,41 @@ fn public_pool_types_are_send_and_sync_where_they_should_be() {
     assert_send_sync::<SubmitError<fn() -> u8>>();
     assert_send_sync::<Builder>();
 }
+
+/// Regression: `join` used to take its handles lock before checking whether it was called
+/// from a worker, so a task calling `join` while another thread was already inside `join`
+/// blocked on that lock, its worker never exited, and both joins waited forever.
+#[test]
+fn regression_join_from_a_task_while_another_thread_joins() {
+    within(|| {
+        let gate = Gate::new();
+        let pool = Arc::new(ThreadPool::new(1).unwrap());
+        let p = Arc::clone(&pool);
+        let g = gate.clone();
+        let from_task = pool
+            .apply_async(move || {
+                g.pass();
+                p.join()
+            })
+            .unwrap();
+        gate.wait_entered();
+        pool.close();
+        let joining = Arc::new(AtomicBool::new(false));
+        let (p, j) = (Arc::clone(&pool), Arc::clone(&joining));
+        let joiner = thread::spawn(move || {
+            j.store(true, Ordering::SeqCst);
+            p.join()
+        });
+        wait_until("the other thread starts joining", || {
+            joining.load(Ordering::SeqCst)
+        });
+        // Let the joiner get into `join` (and, before the fix, onto its lock).
+        for _ in 0..1000 {
+            thread::yield_now();
+        }
+        gate.open();
+        let inner = from_task.get().unwrap();
+        assert!(matches!(inner, Err(PoolError::JoinFromWorker)), "{inner:?}");
+        joiner.join().unwrap().unwrap();
+    });
+}

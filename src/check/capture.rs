@@ -1,7 +1,8 @@
 //! Captures the first panic of a checked run: message, kind, trace, wait-for graph.
 //!
-//! One process-wide panic hook, installed once, chains to the hook that was there before (so
-//! shuttle's schedule printing and the default message still appear). While a run is *armed* on
+//! One process-wide panic hook, installed once on top of the others, chains to the hook that
+//! was there before (so shuttle's schedule printing and the default message still appear),
+//! except for panics a test declared expected with `check::quiet_panics`. While a run is *armed* on
 //! this OS thread — loom and shuttle run every model thread on it — the first panic is kept
 //! and later ones are ignored: they are follow-ups (a join of a panicked thread, a guard
 //! dropped while unwinding).
@@ -10,7 +11,7 @@
 use std::cell::{Cell, RefCell};
 use std::io::Write as _;
 use std::panic;
-use std::sync::Once;
+use std::sync::{Mutex, Once};
 
 use super::failure::{deadlock_message, FailureKind};
 use crate::trace::{self, Trace, WaitFor};
@@ -34,18 +35,51 @@ thread_local! {
     static FIRST: RefCell<Option<Captured>> = const { RefCell::new(None) };
 }
 
-/// Starts capturing on this OS thread; `print` writes each capture to stderr as it happens.
-pub(crate) fn arm(print: bool) {
+/// Panic messages containing one of these are not printed (see `check::quiet_panics`).
+static QUIET: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+
+/// Installs racelab's hook once, on top of every other: under shuttle, shuttle's own hook
+/// (installed on its first run) is put underneath first, so racelab's decides what reaches it.
+fn install() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
+        #[cfg(shuttle)]
+        shuttle::check_random(|| {}, 1);
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
             if ARMED.get() {
                 keep_first(info);
             }
-            previous(info);
+            let text = message(info.payload());
+            let quiet = QUIET.lock().map_or(false, |q| q.iter().any(|m| text.contains(m)));
+            if !quiet {
+                previous(info);
+            }
         }));
     });
+}
+
+/// Silences panics whose message contains `marker` (they are still captured).
+pub(crate) fn quiet(marker: &'static str) {
+    install();
+    if let Ok(mut quiet) = QUIET.lock() {
+        if !quiet.contains(&marker) {
+            quiet.push(marker);
+        }
+    }
+}
+
+fn message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "<non-string panic payload>".to_owned())
+}
+
+/// Starts capturing on this OS thread; `print` writes each capture to stderr as it happens.
+pub(crate) fn arm(print: bool) {
+    install();
     FIRST.with(|f| f.borrow_mut().take());
     EXECUTION.set(0);
     PRINT.set(print);
@@ -68,12 +102,7 @@ fn keep_first(info: &panic::PanicHookInfo<'_>) {
     if !is_first {
         return;
     }
-    let payload = info.payload();
-    let raw = payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "<non-string panic payload>".to_owned());
+    let raw = message(info.payload());
     let kind = FailureKind::classify(&raw);
     let wait_for = if kind == FailureKind::Deadlock {
         trace::wait_for()

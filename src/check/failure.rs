@@ -134,7 +134,12 @@ impl Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{} after {} executions: {}", self.kind, self.executions, self.message)?;
+        let plural = if self.executions == 1 { "" } else { "s" };
+        writeln!(
+            f,
+            "{} after {} execution{plural}: {}",
+            self.kind, self.executions, self.message
+        )?;
         if let Some(location) = &self.location {
             writeln!(f, "at {location}")?;
         }

@@ -285,6 +285,16 @@ where
     Explorer::new("expect_failure").expect_failure(body)
 }
 
+/// Silences panics whose message contains `marker` — the deliberate panics of test tasks —
+/// so a run of thousands of executions does not print thousands of panic messages. They are
+/// still captured as failures where a check expects one. Every other panic prints as usual.
+///
+/// racelab's panic hook sits on top of any other (shuttle's included), so this works whatever
+/// the order tests run in.
+pub fn quiet_panics(marker: &'static str) {
+    capture::quiet(marker);
+}
+
 /// Replays an encoded shuttle schedule (as shuttle prints it on a failure) and returns the
 /// failure it reproduces, or `None` if the replay passed. Only in shuttle builds.
 #[cfg(shuttle)]

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::sync::thread::{self, JoinHandle};
+use crate::sync::thread::{self, JoinHandle, ThreadId};
 use crate::sync::Arc;
 use crate::{trace, Lock};
 
@@ -41,6 +41,9 @@ use super::{worker, PoolError, SubmitError, TaskError};
 pub struct ThreadPool {
     shared: Arc<Shared>,
     handles: Lock<Vec<JoinHandle<()>>>,
+    /// The workers' thread ids, to refuse a `join` from inside a task without taking the
+    /// `handles` lock (which a concurrent `join` holds while it waits for the workers).
+    worker_ids: Vec<ThreadId>,
     workers: usize,
 }
 
@@ -108,9 +111,11 @@ impl Builder {
                 }
             }
         }
+        let worker_ids = handles.iter().map(|h| h.thread().id()).collect();
         Ok(ThreadPool {
             shared,
             handles: Lock::new(handles),
+            worker_ids,
             workers: self.workers,
         })
     }
@@ -253,11 +258,10 @@ impl ThreadPool {
         if self.shared.state.lock().phase == Phase::Running {
             return Err(PoolError::StillRunning);
         }
-        let me = thread::current().id();
-        let mut handles = self.handles.lock();
-        if handles.iter().any(|h| h.thread().id() == me) {
+        if self.worker_ids.contains(&thread::current().id()) {
             return Err(PoolError::JoinFromWorker);
         }
+        let mut handles = self.handles.lock();
         for handle in handles.drain(..) {
             join_worker(handle);
         }

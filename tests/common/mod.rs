@@ -9,21 +9,8 @@ pub mod scenarios;
 /// panic hook from printing it thousands of times under loom and shuttle.
 pub const EXPECTED_PANIC: &str = "racelab: expected panic in a test task";
 
-/// Installs a panic hook that stays silent for [`EXPECTED_PANIC`] and prints every other
-/// panic as the default hook would.
+/// Keeps [`EXPECTED_PANIC`] from being printed thousands of times under loom and shuttle;
+/// every other panic prints as usual.
 pub fn quiet_expected_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let payload = info.payload();
-            let message = payload
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
-            if message != Some(EXPECTED_PANIC) {
-                default(info);
-            }
-        }));
-    });
+    racelab::check::quiet_panics(EXPECTED_PANIC);
 }
