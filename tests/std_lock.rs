@@ -562,7 +562,7 @@ fn expect_failure_returns_a_panic_as_data() {
     assert_eq!(
         failure.to_string(),
         format!(
-            "panic after 1 executions: {CHECKED_FAILURE}\nat {location}\nstd run #1 (not replayable)\n"
+            "panic after 1 execution: {CHECKED_FAILURE}\nat {location}\nstd run #1 (not replayable)\n"
         )
     );
 }
