@@ -18,7 +18,7 @@ mod common;
 use common::scenarios::{self, Inside};
 use common::EXPECTED_PANIC;
 use racelab::check::{Explorer, FailureKind, Scheduler};
-use racelab::sync::atomic::{AtomicBool, Ordering};
+use racelab::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use racelab::sync::{thread, Arc};
 use racelab::Lock;
 
@@ -252,5 +252,32 @@ fn shuttle_catches_a_check_then_set_lock() {
             .message
             .contains("two threads inside the critical section at once"),
         "shuttle failed for another reason: {failure}"
+    );
+}
+
+/// Regression: a panic caught inside the model in an earlier, passing execution (or earlier in
+/// the failing one) was reported instead of the failure that propagated.
+#[test]
+fn regression_a_caught_panic_does_not_mask_the_real_failure() {
+    let failure = Explorer::new("shuttle_masking")
+        .iterations(200)
+        .expect_failure(|| {
+            let caught = std::panic::catch_unwind(|| panic!("racelab test: caught inside the model"));
+            assert!(caught.is_err());
+            let n = Arc::new(AtomicUsize::new(0));
+            let m = Arc::clone(&n);
+            let t = thread::spawn(move || {
+                let v = m.load(Ordering::SeqCst);
+                m.store(v + 1, Ordering::SeqCst);
+            });
+            let v = n.load(Ordering::SeqCst);
+            n.store(v + 1, Ordering::SeqCst);
+            t.join().unwrap();
+            assert_eq!(n.load(Ordering::SeqCst), 2, "racelab test: lost update");
+        });
+    assert_eq!(failure.kind, FailureKind::Panic);
+    assert!(
+        failure.message.contains("racelab test: lost update"),
+        "{failure}"
     );
 }

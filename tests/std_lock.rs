@@ -654,3 +654,16 @@ fn explorer_and_scheduler_are_plain_values() {
     let copy = explorer.clone();
     assert_eq!(format!("{explorer:?}"), format!("{copy:?}"));
 }
+
+/// Regression: a panic the body caught itself (as the pool catches a task's) was reported as
+/// the failure instead of the assertion that really failed.
+#[test]
+fn regression_a_caught_panic_does_not_mask_the_real_failure() {
+    let failure = Explorer::new("masking").iterations(3).expect_failure(|| {
+        let caught = std::panic::catch_unwind(|| panic!("racelab test: caught inside the body"));
+        assert!(caught.is_err());
+        panic!("racelab test: the real failure");
+    });
+    assert_eq!(failure.kind, FailureKind::Panic);
+    assert_eq!(failure.message, "racelab test: the real failure");
+}

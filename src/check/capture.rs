@@ -2,7 +2,15 @@
 //!
 //! One process-wide panic hook, installed once on top of the others, chains to the hook that
 //! was there before (so shuttle's schedule printing and the default message still appear),
-//! except for panics a test declared expected with `check::quiet_panics`. While a run is *armed* on
+//! except for panics a test declared expected with `check::quiet_panics`.
+//!
+//! While a run is *armed* on this OS thread — loom and shuttle run every model thread on it —
+//! the hook keeps every panic of the current execution (the list is cleared when the next
+//! execution starts). Which one is *the* failure is decided afterwards, in [`disarm`]: the one
+//! whose message the runner saw propagate, else the first one a checker raised (a deadlock, a
+//! data race), else the first. That skips panics the model caught itself (a pool task's
+//! panic, resolved as `TaskError::Panicked`) and the follow-ups of the real one (a join of a
+//! panicked thread, a guard dropped while unwinding). While a run is *armed* on
 //! this OS thread — loom and shuttle run every model thread on it — the first panic is kept
 //! and later ones are ignored: they are follow-ups (a join of a panicked thread, a guard
 //! dropped while unwinding).
@@ -20,6 +28,8 @@ use crate::trace::{self, Trace, WaitFor};
 #[derive(Debug, Clone)]
 pub(crate) struct Captured {
     pub(crate) kind: FailureKind,
+    /// The panic's own message (for a deadlock, the checker's; `message` has the cycle).
+    pub(crate) raw: String,
     pub(crate) message: String,
     pub(crate) location: Option<String>,
     pub(crate) trace: Trace,
@@ -32,7 +42,7 @@ thread_local! {
     /// In a loom child process: print each capture to stderr at once, before loom can abort.
     static PRINT: Cell<bool> = const { Cell::new(false) };
     static EXECUTION: Cell<u64> = const { Cell::new(0) };
-    static FIRST: RefCell<Option<Captured>> = const { RefCell::new(None) };
+    static PANICS: RefCell<Vec<Captured>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Panic messages containing one of these are not printed (see `check::quiet_panics`).
@@ -47,11 +57,11 @@ fn install() {
         shuttle::check_random(|| {}, 1);
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
-            if ARMED.get() {
-                keep_first(info);
-            }
             let text = message(info.payload());
-            let quiet = QUIET.lock().map_or(false, |q| q.iter().any(|m| text.contains(m)));
+            let quiet = QUIET.lock().is_ok_and(|q| q.iter().any(|m| text.contains(m)));
+            if ARMED.get() && !quiet {
+                keep(info, text);
+            }
             if !quiet {
                 previous(info);
             }
@@ -80,29 +90,40 @@ fn message(payload: &(dyn std::any::Any + Send)) -> String {
 /// Starts capturing on this OS thread; `print` writes each capture to stderr as it happens.
 pub(crate) fn arm(print: bool) {
     install();
-    FIRST.with(|f| f.borrow_mut().take());
+    PANICS.with(|p| p.borrow_mut().clear());
     EXECUTION.set(0);
     PRINT.set(print);
     ARMED.set(true);
 }
 
-/// Stops capturing and returns the first panic, if there was one.
-pub(crate) fn disarm() -> Option<Captured> {
+/// Stops capturing and returns the failure of the last execution, if it had one.
+/// `propagated` is the payload the runner caught, if any: the panic with that message is the
+/// failure (see the module docs).
+pub(crate) fn disarm(propagated: Option<&(dyn std::any::Any + Send)>) -> Option<Captured> {
     ARMED.set(false);
-    FIRST.with(|f| f.borrow_mut().take())
+    let panics = PANICS.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    choose(panics, propagated.map(message).as_deref())
 }
 
-/// Called at the start of each execution.
+/// Picks the failure among an execution's panics.
+pub(crate) fn choose(mut panics: Vec<Captured>, propagated: Option<&str>) -> Option<Captured> {
+    let by_message = propagated.and_then(|text| panics.iter().position(|c| c.raw == text));
+    let by_checker = || panics.iter().position(|c| c.kind != FailureKind::Panic);
+    let index = by_message.or_else(by_checker).unwrap_or(0);
+    (index < panics.len()).then(|| panics.swap_remove(index))
+}
+
+/// Called at the start of each execution: earlier executions' panics were not failures.
 pub(crate) fn set_execution(n: u64) {
     EXECUTION.set(n);
+    PANICS.with(|p| {
+        if let Ok(mut p) = p.try_borrow_mut() {
+            p.clear();
+        }
+    });
 }
 
-fn keep_first(info: &panic::PanicHookInfo<'_>) {
-    let is_first = FIRST.with(|f| f.try_borrow().map(|b| b.is_none()).unwrap_or(false));
-    if !is_first {
-        return;
-    }
-    let raw = message(info.payload());
+fn keep(info: &panic::PanicHookInfo<'_>, raw: String) {
     let kind = FailureKind::classify(&raw);
     let wait_for = if kind == FailureKind::Deadlock {
         trace::wait_for()
@@ -112,10 +133,11 @@ fn keep_first(info: &panic::PanicHookInfo<'_>) {
     let message = if kind == FailureKind::Deadlock {
         deadlock_message(&wait_for, &trace::blocked(), &raw)
     } else {
-        raw
+        raw.clone()
     };
     let captured = Captured {
         kind,
+        raw,
         message,
         // Only a panic in the model has a useful location; a checker's own (a deadlock, a
         // data race) points into the checker's source.
@@ -132,14 +154,14 @@ fn keep_first(info: &panic::PanicHookInfo<'_>) {
             block.push_str(&format!("  {edge}\n"));
         }
         block.push_str(&captured.trace.render(120, None));
-        block.push_str(&super::child::encode(&captured));
+        block.push_str(&super::child::encode(&captured, false));
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(block.as_bytes());
         let _ = err.flush();
     }
-    FIRST.with(|f| {
-        if let Ok(mut slot) = f.try_borrow_mut() {
-            *slot = Some(captured);
+    PANICS.with(|p| {
+        if let Ok(mut p) = p.try_borrow_mut() {
+            p.push(captured);
         }
     });
 }

@@ -58,10 +58,15 @@ fn unescape(s: &str) -> String {
     out
 }
 
-/// The block the child's panic hook writes.
-pub(crate) fn encode(c: &Captured) -> String {
+/// The block the child's panic hook writes for every panic; `chosen` marks the one the child
+/// itself picked as the failure once loom's check returned (absent when loom aborted first).
+pub(crate) fn encode(c: &Captured, chosen: bool) -> String {
     let mut out = format!("\n{BEGIN}\n");
+    if chosen {
+        out.push_str("chosen=1\n");
+    }
     out.push_str(&format!("kind={}\n", c.kind.name()));
+    out.push_str(&format!("raw={}\n", escape(&c.raw)));
     out.push_str(&format!("execution={}\n", c.execution));
     out.push_str(&format!("message={}\n", escape(&c.message)));
     if let Some(location) = &c.location {
@@ -87,24 +92,46 @@ pub(crate) fn encode(c: &Captured) -> String {
     out
 }
 
-/// Reads the first block out of a child's stderr.
+/// Reads the failure out of a child's stderr: the block the child chose, or else (loom
+/// aborted before it could choose) as `capture::choose` would.
 pub(crate) fn decode(stderr: &str) -> Option<Captured> {
-    let start = stderr.find(BEGIN)? + BEGIN.len();
-    let end = start + stderr[start..].find(END)?;
+    let mut blocks = Vec::new();
+    let mut rest = stderr;
+    while let Some(at) = rest.find(BEGIN) {
+        let start = at + BEGIN.len();
+        let Some(len) = rest[start..].find(END) else {
+            break;
+        };
+        if let Some(block) = decode_block(&rest[start..start + len]) {
+            blocks.push(block);
+        }
+        rest = &rest[start + len..];
+    }
+    if let Some(chosen) = blocks.iter().position(|(_, chosen)| *chosen) {
+        return Some(blocks.swap_remove(chosen).0);
+    }
+    super::capture::choose(blocks.into_iter().map(|(c, _)| c).collect(), None)
+}
+
+fn decode_block(block: &str) -> Option<(Captured, bool)> {
+    let mut chosen = false;
     let mut c = Captured {
         kind: FailureKind::Panic,
+        raw: String::new(),
         message: String::new(),
         location: None,
         trace: Trace::default(),
         wait_for: Vec::new(),
         execution: 0,
     };
-    for line in stderr[start..end].lines() {
+    for line in block.lines() {
         let Some((key, value)) = line.split_once('=') else {
             continue;
         };
         match key {
+            "chosen" => chosen = true,
             "kind" => c.kind = FailureKind::from_name(value)?,
+            "raw" => c.raw = unescape(value),
             "execution" => c.execution = value.parse().ok()?,
             "message" => c.message = unescape(value),
             "location" => c.location = Some(unescape(value)),
@@ -132,7 +159,7 @@ pub(crate) fn decode(stderr: &str) -> Option<Captured> {
             _ => {}
         }
     }
-    Some(c)
+    Some((c, chosen))
 }
 
 /// What the child run produced.

@@ -79,10 +79,8 @@ pub enum Replay {
         execution: u64,
     },
     /// shuttle: `RACELAB_SEED=seed RACELAB_ITERATIONS=iterations` reruns the same schedules up
-    /// to the failing one (the random scheduler runs each iteration on its own seed, so there
-    /// `iterations` is 1; PCT learns from earlier iterations, so it reruns them). shuttle also
-    /// prints its encoded schedule on stderr; [`replay`](super::replay) or `RACELAB_REPLAY`
-    /// take that string.
+    /// to the failing one, deterministically. shuttle also prints its encoded schedule on
+    /// stderr; [`replay`](super::replay) or `RACELAB_REPLAY` take that string.
     Shuttle {
         /// The seed to rerun.
         seed: u64,

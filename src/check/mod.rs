@@ -22,8 +22,8 @@
 //! |---|---|
 //! | `LOOM_MAX_PREEMPTIONS` | overrides the preemption bound of every loom check |
 //! | `RACELAB_ITERATIONS` | overrides the iteration count of every shuttle / std check |
-//! | `RACELAB_SEED` | shuttle: the base seed; iteration `i` runs seed `base + i` |
-//! | `RACELAB_PARTITION` | shuttle: `k/n` runs iteration `i` on seed `base + i·n + k`, so n machines explore disjoint seeds |
+//! | `RACELAB_SEED` | shuttle: the seed of the search (a failure names it, with the iteration) |
+//! | `RACELAB_PARTITION` | shuttle: `k/n` runs seed `base + k`, so n machines (or CI jobs) run n distinct seed streams |
 //! | `RACELAB_REPLAY` | shuttle: replay this encoded schedule (as shuttle prints it) instead of searching |
 //! | `RACELAB_STD_TIMEOUT` | std: seconds a run may take before it counts as deadlocked (default 10) |
 //! | `RACELAB_REPORT` | a file to append one record per finished check to |
@@ -145,7 +145,7 @@ impl Explorer {
         self
     }
 
-    /// shuttle: the base seed; iteration `i` runs seed `seed + i` (`RACELAB_SEED` overrides it).
+    /// shuttle: the scheduler's seed (`RACELAB_SEED` overrides it).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self

@@ -57,9 +57,12 @@ where
     capture::arm(true);
     let body = counted(&counter, body);
     let result = panic::catch_unwind(AssertUnwindSafe(|| builder.check(body)));
-    let captured = capture::disarm();
-    if result.is_ok() && child::is_child() {
-        eprintln!("{EXPLORED}{}", counter.get());
+    let captured = capture::disarm(result.as_ref().err().map(|p| &**p));
+    if child::is_child() {
+        match &captured {
+            Some(c) if result.is_err() => eprint!("{}", child::encode(c, true)),
+            _ => eprintln!("{EXPLORED}{}", counter.get()),
+        }
     }
     Outcome {
         budget,

@@ -99,10 +99,9 @@ where
     }
 }
 
-/// The seed of iteration `i`: `RACELAB_SEED` (or the explorer's seed, or a fixed default) is
-/// the base; `RACELAB_PARTITION=k/n` interleaves n disjoint seed sets.
+/// The seed a search runs: `RACELAB_SEED` (or the explorer's seed, or a fixed default) is the
+/// base; `RACELAB_PARTITION=k/n` runs seed `base + k`, so n machines run n distinct streams.
 #[cfg_attr(not(shuttle), allow(dead_code))]
-pub(super) fn seed_for(base: u64, i: u64, partition: (u64, u64)) -> u64 {
-    let (k, n) = partition;
-    base.wrapping_add(i.wrapping_mul(n)).wrapping_add(k)
+pub(super) fn seed_for(base: u64, partition: (u64, u64)) -> u64 {
+    base.wrapping_add(partition.0)
 }

@@ -36,19 +36,15 @@ where
         let n = explorer.iterations as u64;
         let base = explorer.base_seed();
         capture::arm(false);
-        // Random: every iteration on its own seed, so a failure replays alone and
-        // partitions are disjoint. PCT: one scheduler for all iterations, since it sizes its
-        // priority-change points from the executions it has seen.
-        let (budget, runs): (String, Vec<(u64, u64)>) = match explorer.scheduler {
-            Scheduler::Random => (
-                format!("random × {n}"),
-                (0..n).map(|i| (seed_for(base, i, explorer.partition), 1)).collect(),
-            ),
-            Scheduler::Pct { depth } => (
-                format!("pct({depth}) × {n}"),
-                vec![(seed_for(base, 0, explorer.partition), n)],
-            ),
+        // One scheduler for all iterations, on one seed: a runner per iteration would cost
+        // ~30× more (shuttle sets up each runner anew), and PCT sizes its priority-change
+        // points from the executions it has already seen. A failure replays by rerunning the
+        // seed up to the failing iteration; partitions run distinct seeds.
+        let budget = match explorer.scheduler {
+            Scheduler::Random => format!("random × {n}"),
+            Scheduler::Pct { depth } => format!("pct({depth}) × {n}"),
         };
+        let runs = [(seed_for(base, explorer.partition), n)];
         let mut failure = None;
         for (seed, iterations) in runs {
             let body = Arc::clone(&body);
@@ -56,7 +52,8 @@ where
             let before = counter.get();
             let result = panic::catch_unwind(AssertUnwindSafe(|| match explorer.scheduler {
                 Scheduler::Random => {
-                    Runner::new(RandomScheduler::new_from_seed(seed, 1), Config::new()).run(run)
+                    let scheduler = RandomScheduler::new_from_seed(seed, iterations as usize);
+                    Runner::new(scheduler, Config::new()).run(run)
                 }
                 Scheduler::Pct { depth } => {
                     let scheduler = PctScheduler::new_from_seed(seed, depth, iterations as usize);
@@ -64,7 +61,7 @@ where
                 }
             }));
             if let Err(payload) = result {
-                let Some(c) = capture::disarm() else {
+                let Some(c) = capture::disarm(Some(&*payload)) else {
                     panic::resume_unwind(payload);
                 };
                 let iterations = counter.get() - before;
@@ -86,7 +83,7 @@ where
                 break;
             }
         }
-        capture::disarm();
+        capture::disarm(None);
         Outcome {
             budget,
             executions: counter.get(),
@@ -124,7 +121,7 @@ where
         let result = panic::catch_unwind(AssertUnwindSafe(|| {
             Runner::new(ReplayScheduler::new_from_encoded(&schedule), Config::new()).run(body)
         }));
-        let captured = capture::disarm();
+        let captured = capture::disarm(result.as_ref().err().map(|p| &**p));
         match (result, captured) {
             (Ok(_), _) => None,
             (Err(_), Some(c)) => Some(Failure {

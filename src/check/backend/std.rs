@@ -26,7 +26,7 @@ where
             .spawn(move || {
                 capture::arm(false);
                 let result = panic::catch_unwind(AssertUnwindSafe(|| body()));
-                let captured = capture::disarm();
+                let captured = capture::disarm(result.as_ref().err().map(|p| &**p));
                 let _ = done.send(result.map_err(|payload| (payload_text(&*payload), captured)));
             })
             .expect("racelab: cannot start a stress run thread");
