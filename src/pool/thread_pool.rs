@@ -52,8 +52,13 @@ pub struct ThreadPool {
 /// # Examples
 ///
 /// ```
-/// let pool = racelab::pool::Builder::new(2).stack_size(256 * 1024).build()?;
+/// let pool = racelab::pool::Builder::new(2)
+///     .name("io")
+///     .stack_size(256 * 1024)
+///     .build()?;
 /// assert_eq!(pool.workers(), 2);
+/// let name = pool.apply(|| racelab::sync::thread::current().name().map(str::to_owned));
+/// assert!(matches!(name.as_deref(), Ok(Some("io-0" | "io-1"))));
 /// # Ok::<(), racelab::PoolError>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -61,6 +66,7 @@ pub struct ThreadPool {
 pub struct Builder {
     workers: usize,
     stack_size: Option<usize>,
+    name: String,
 }
 
 impl Builder {
@@ -69,7 +75,15 @@ impl Builder {
         Builder {
             workers,
             stack_size: None,
+            name: "racelab-worker".to_owned(),
         }
+    }
+
+    /// Names the workers `{prefix}-0`, `{prefix}-1`, … (default `racelab-worker`), so two
+    /// pools' threads tell apart in a debugger, a panic message or a trace.
+    pub fn name(mut self, prefix: impl Into<String>) -> Self {
+        self.name = prefix.into();
+        self
     }
 
     /// Sets each worker's stack size in bytes.
@@ -92,7 +106,7 @@ impl Builder {
         trace::hide(&shared.state);
         let mut handles = Vec::new();
         for index in 0..self.workers {
-            let mut builder = thread::Builder::new().name(format!("racelab-worker-{index}"));
+            let mut builder = thread::Builder::new().name(format!("{}-{index}", self.name));
             if let Some(bytes) = self.stack_size {
                 builder = builder.stack_size(bytes);
             }
