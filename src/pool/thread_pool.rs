@@ -58,7 +58,7 @@ pub struct ThreadPool {
 ///     .build()?;
 /// assert_eq!(pool.workers(), 2);
 /// let name = pool.apply(|| racelab::sync::thread::current().name().map(str::to_owned));
-/// assert!(matches!(name.as_deref(), Ok(Some("io-0" | "io-1"))));
+/// assert!(matches!(name.unwrap().as_deref(), Some("io-0" | "io-1")));
 /// # Ok::<(), racelab::PoolError>(())
 /// ```
 #[derive(Debug, Clone)]
