@@ -109,11 +109,19 @@ fn task_error_display() {
     );
 }
 
+fn too_many() -> PoolError {
+    ThreadPool::new(usize::MAX).unwrap_err()
+}
+
 #[test]
 fn pool_error_display() {
     assert_snapshot!(
         "pool_error_no_workers_display",
         PoolError::NoWorkers.to_string()
+    );
+    assert_snapshot!(
+        "pool_error_too_many_workers_display",
+        too_many().to_string()
     );
     assert_snapshot!("pool_error_spawn_display", spawn_error().to_string());
     assert_snapshot!("pool_error_closed_display", PoolError::Closed.to_string());
@@ -153,8 +161,9 @@ fn error_debug() {
     assert_snapshot!(
         "pool_error_debug",
         format!(
-            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
             PoolError::NoWorkers,
+            too_many(),
             spawn_error(),
             PoolError::Closed,
             PoolError::StillRunning,

@@ -146,6 +146,21 @@ fn zero_workers_is_no_workers_error() {
 }
 
 #[test]
+fn absurd_worker_count_is_refused_before_any_thread_starts() {
+    let err = ThreadPool::new(usize::MAX).unwrap_err();
+    assert!(
+        matches!(err, PoolError::TooManyWorkers { requested: usize::MAX, max: Builder::MAX_WORKERS }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("{} workers asked for; a pool has at most 4096", usize::MAX)
+    );
+    let at_limit_plus_one = Builder::new(Builder::MAX_WORKERS + 1).build().unwrap_err();
+    assert!(matches!(at_limit_plus_one, PoolError::TooManyWorkers { .. }));
+}
+
+#[test]
 fn workers_reports_the_worker_count() {
     within(|| {
         for n in [1, 2, 5] {
@@ -191,11 +206,11 @@ fn builder_with_a_stack_size_runs_tasks() {
         let copy = builder.clone();
         assert_eq!(
             format!("{copy:?}"),
-            "Builder { workers: 2, stack_size: Some(262144) }"
+            "Builder { workers: 2, stack_size: Some(262144), name: \"racelab-worker\" }"
         );
         assert_eq!(
             format!("{:?}", Builder::new(3)),
-            "Builder { workers: 3, stack_size: None }"
+            "Builder { workers: 3, stack_size: None, name: \"racelab-worker\" }"
         );
         let pool = builder.build().unwrap();
         assert_eq!(pool.workers(), 2);

@@ -45,7 +45,7 @@ thread_local! {
     static PANICS: RefCell<Vec<Captured>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Panic messages containing one of these are not printed (see `check::quiet_panics`).
+/// Panic messages starting with one of these are not printed (see `check::quiet_panics`).
 static QUIET: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
 
 /// Installs racelab's hook once, on top of every other: under shuttle, shuttle's own hook
@@ -58,7 +58,7 @@ fn install() {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
             let text = message(info.payload());
-            let quiet = QUIET.lock().is_ok_and(|q| q.iter().any(|m| text.contains(m)));
+            let quiet = QUIET.lock().is_ok_and(|q| q.iter().any(|m| text.starts_with(m)));
             if ARMED.get() && !quiet {
                 keep(info, text);
             }
@@ -69,7 +69,8 @@ fn install() {
     });
 }
 
-/// Silences panics whose message contains `marker` (they are still captured).
+/// Silences panics whose message starts with `marker` (an assertion that merely quotes the
+/// marker still prints).
 pub(crate) fn quiet(marker: &'static str) {
     install();
     if let Ok(mut quiet) = QUIET.lock() {

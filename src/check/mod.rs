@@ -285,7 +285,7 @@ where
     Explorer::new("expect_failure").expect_failure(body)
 }
 
-/// Silences panics whose message contains `marker` — the deliberate panics of test tasks —
+/// Silences panics whose message starts with `marker` — the deliberate panics of test tasks —
 /// so a run of thousands of executions does not print thousands of panic messages. They are
 /// still captured as failures where a check expects one. Every other panic prints as usual.
 ///

@@ -275,8 +275,10 @@ impl RawLock {
 
     /// Releases the lock.
     ///
-    /// Any thread may release a held lock (as with Python's `Lock`). If threads are queued,
-    /// the one that has waited longest is woken.
+    /// Any thread may release a held lock (as with Python's `Lock`): a release by a thread
+    /// that did not acquire it wakes a waiter exactly as the acquirer's would, and the
+    /// acquirer's own later `release` is then a [`ReleaseError`]. If threads are queued, the
+    /// one that has waited longest is woken.
     ///
     /// # Errors
     ///

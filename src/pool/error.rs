@@ -9,8 +9,9 @@ use std::io;
 pub enum TaskError {
     /// The task panicked; its worker caught the panic and went on serving.
     Panicked {
-        /// The panic message (`"<non-string panic payload>"` if the payload was neither a
-        /// `&str` nor a `String`).
+        /// The panic message. Only a `&str` or `String` payload gives one; any other (a
+        /// `panic_any` value, a boxed string) gives `"<non-string panic payload>"`. A payload
+        /// whose own Drop panics is discarded safely.
         message: String,
     },
     /// The task was queued but will never run: the pool was terminated first.
@@ -43,6 +44,14 @@ impl std::error::Error for TaskError {}
 pub enum PoolError {
     /// `ThreadPool::new(0)`: a pool needs at least one worker.
     NoWorkers,
+    /// More workers than [`Builder::MAX_WORKERS`](super::Builder::MAX_WORKERS): refused before
+    /// any thread is started, rather than starting threads until the system runs out.
+    TooManyWorkers {
+        /// The count asked for.
+        requested: usize,
+        /// The limit.
+        max: usize,
+    },
     /// The operating system refused to start a worker thread. The workers already started
     /// have been stopped and joined.
     Spawn {
@@ -64,6 +73,9 @@ impl fmt::Display for PoolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PoolError::NoWorkers => f.write_str("a thread pool needs at least one worker, got 0"),
+            PoolError::TooManyWorkers { requested, max } => {
+                write!(f, "{requested} workers asked for; a pool has at most {max}")
+            }
             PoolError::Spawn { worker, source } => {
                 write!(f, "failed to start worker thread {worker}: {source}")
             }

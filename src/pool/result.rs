@@ -47,7 +47,9 @@ unsafe impl<T: Send> Send for Slot<T> {}
 /// will never run.
 ///
 /// Dropping an `AsyncResult` without `get` is fine: the task still runs, and its value is
-/// dropped when it is done.
+/// dropped by whichever side lets go last — the worker, if the `AsyncResult` was dropped
+/// before the task finished (a panic from that drop is caught; the worker serves on), else
+/// the thread that drops the `AsyncResult`.
 ///
 /// `AsyncResult` is `Send` but not `Sync` (like std's `mpsc::Receiver`): one owner waits for it.
 ///
@@ -131,7 +133,9 @@ impl<T> AsyncResult<T> {
     /// # Errors
     ///
     /// [`TaskError::Panicked`] with the panic message if the task panicked;
-    /// [`TaskError::Cancelled`] if the pool was terminated before it ran.
+    /// [`TaskError::Cancelled`] if the pool was terminated before it ran. (After `terminate`,
+    /// a task that had finished or was running still gives its value: running tasks are not
+    /// interrupted.)
     pub fn get(self) -> Result<T, TaskError> {
         self.wait();
         // SAFETY: `wait` returned, so `READY` was seen with Acquire: the writer is done with

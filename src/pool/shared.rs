@@ -11,6 +11,7 @@
 //! event (and saw it). The `woken` flag makes the park loop immune to spurious unparks.
 
 use std::collections::VecDeque;
+use std::panic::{self, AssertUnwindSafe};
 
 use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::thread::{self, Thread};
@@ -118,13 +119,25 @@ impl Shared {
             };
             (cancelled, core::mem::take(&mut state.idle))
         };
-        // Outside the lock: dropping a job resolves its result `Cancelled` and wakes its owner.
-        for job in cancelled {
-            trace::task_cancelled(job.id());
-            drop(job);
-        }
+        // Wake first: nothing below may keep an idle worker from seeing the new phase.
         for sleeper in idle {
             sleeper.wake();
+        }
+        // Outside the lock: dropping a job resolves its result `Cancelled` and wakes its
+        // owner. A closure whose Drop panics must not stop the others from being dropped (and
+        // their results resolved); the first such panic is re-raised at the end.
+        let mut first_panic = None;
+        for job in cancelled {
+            trace::task_cancelled(job.id());
+            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| drop(job))) {
+                match first_panic {
+                    None => first_panic = Some(payload),
+                    Some(_) => super::task::discard(payload),
+                }
+            }
+        }
+        if let Some(payload) = first_panic {
+            panic::resume_unwind(payload);
         }
     }
 }

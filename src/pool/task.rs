@@ -69,9 +69,14 @@ fn panic_message(payload: Box<dyn Any + Send>) -> String {
     } else {
         "<non-string panic payload>".to_owned()
     };
-    // A payload whose own Drop panics must not take the worker down.
+    discard(payload);
+    message
+}
+
+/// Drops a panic payload without letting a panic from its own Drop escape (that one is
+/// leaked: dropping it could panic again).
+pub(crate) fn discard(payload: Box<dyn Any + Send>) {
     if let Err(nested) = panic::catch_unwind(AssertUnwindSafe(|| drop(payload))) {
         core::mem::forget(nested);
     }
-    message
 }

@@ -23,6 +23,14 @@ use super::{worker, PoolError, SubmitError, TaskError};
 ///
 /// A task that panics resolves its result [`TaskError::Panicked`]; its worker goes on serving.
 ///
+/// # Deadlocks
+///
+/// A task may submit to its own pool. A task that *waits* (`get`, `wait`, `apply`, `map`) for
+/// another task of the same pool holds its worker until that task runs; if every worker waits
+/// like this on tasks still queued, the pool deadlocks, as Python's does (the
+/// `pool_starvation` model shows it). Only [`terminate`](ThreadPool::terminate) resolves it —
+/// the queued tasks resolve `Cancelled`; `close`, `join` and `Drop` wait forever.
+///
 /// # Examples
 ///
 /// The tutorial's pool of 5 and its 10 tasks:
@@ -70,6 +78,11 @@ pub struct Builder {
 }
 
 impl Builder {
+    /// The most workers a pool may have. A larger count is almost certainly a mistake (a
+    /// `usize::MAX` from an underflow, say), and would start threads until the system ran out
+    /// of them — taking every other process's thread budget with it — before failing.
+    pub const MAX_WORKERS: usize = 4096;
+
     /// A pool of `workers` threads with the platform's default stack size.
     pub fn new(workers: usize) -> Self {
         Builder {
@@ -86,7 +99,8 @@ impl Builder {
         self
     }
 
-    /// Sets each worker's stack size in bytes.
+    /// Sets each worker's stack size in bytes. A size the operating system cannot map makes
+    /// [`build`](Self::build) fail with [`PoolError::Spawn`] for worker 0.
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
         self
@@ -96,11 +110,18 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// [`PoolError::NoWorkers`] for 0 workers; [`PoolError::Spawn`] if the operating system
+    /// [`PoolError::NoWorkers`] for 0 workers, [`PoolError::TooManyWorkers`] above
+    /// [`MAX_WORKERS`](Self::MAX_WORKERS); [`PoolError::Spawn`] if the operating system
     /// refuses a thread (the workers already started are stopped and joined first).
     pub fn build(self) -> Result<ThreadPool, PoolError> {
         if self.workers == 0 {
             return Err(PoolError::NoWorkers);
+        }
+        if self.workers > Self::MAX_WORKERS {
+            return Err(PoolError::TooManyWorkers {
+                requested: self.workers,
+                max: Self::MAX_WORKERS,
+            });
         }
         let shared = Arc::new(Shared::new());
         trace::hide(&shared.state);
@@ -147,8 +168,17 @@ impl ThreadPool {
     ///
     /// # Errors
     ///
-    /// [`PoolError::NoWorkers`] for 0 workers; [`PoolError::Spawn`] if the operating system
-    /// refuses a thread.
+    /// [`PoolError::NoWorkers`] for 0 workers, [`PoolError::TooManyWorkers`] above
+    /// [`Builder::MAX_WORKERS`]; [`PoolError::Spawn`] if the operating system refuses a thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use racelab::{PoolError, ThreadPool};
+    ///
+    /// assert!(matches!(ThreadPool::new(0), Err(PoolError::NoWorkers)));
+    /// assert!(matches!(ThreadPool::new(usize::MAX), Err(PoolError::TooManyWorkers { .. })));
+    /// ```
     pub fn new(workers: usize) -> Result<Self, PoolError> {
         Builder::new(workers).build()
     }
@@ -219,7 +249,8 @@ impl ThreadPool {
     ///
     /// All items are queued first, then collected. Each result is the value or why there is
     /// none, as for [`AsyncResult::get`]; items submitted after the pool closed are
-    /// [`TaskError::Rejected`].
+    /// [`TaskError::Rejected`]. So if the pool is terminated while `map` runs, the results
+    /// read, in input order: values (or `Panicked`), then `Cancelled`, then `Rejected`.
     ///
     /// # Examples
     ///
@@ -256,6 +287,12 @@ impl ThreadPool {
 
     /// Stops accepting tasks and cancels the queued ones (their results resolve
     /// [`TaskError::Cancelled`]). Running tasks finish; workers exit after them.
+    ///
+    /// # Panics
+    ///
+    /// The cancelled tasks' closures are dropped on the calling thread. If one's Drop panics,
+    /// the others are still dropped and every worker still woken; then that panic is
+    /// re-raised here.
     pub fn terminate(&self) {
         self.shared.shut_down(Phase::Terminated);
     }

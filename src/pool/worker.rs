@@ -1,13 +1,18 @@
 //! The worker loop.
 
+use std::panic::{self, AssertUnwindSafe};
+
 use crate::sync::Arc;
 use crate::trace;
+
+use super::task::discard;
 
 use super::shared::{Phase, Shared, Sleeper};
 
 /// Runs jobs until the pool is shut down and there is nothing left to run.
 ///
-/// Jobs catch their own panics (see `Task::run`), so a panicking task never ends this loop.
+/// Jobs catch their own panics (see `Task::run`), and anything that unwinds past that is
+/// caught here, so no task ends this loop.
 pub(crate) fn run(shared: Arc<Shared>) {
     let me = Sleeper::current();
     loop {
@@ -28,7 +33,14 @@ pub(crate) fn run(shared: Arc<Shared>) {
             }
         };
         match job {
-            Some(job) => job.run(),
+            Some(job) => {
+                // `run` catches the task's own panic; what can still unwind out of it is a
+                // drop after the result is written (a value whose Drop panics, dropped here
+                // because its `AsyncResult` is gone). That must not kill the worker.
+                if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| job.run())) {
+                    discard(payload);
+                }
+            }
             None => me.sleep(),
         }
     }
