@@ -48,7 +48,7 @@ pub const MODEL: Model = Model {
 
 /// The pool flavour: the task panics between `acquire()` and `release()`; the pool catches the
 /// panic, `get()` reports it, and `main` then waits for the lock.
-pub const PANIC: Model = Model {
+pub const MODEL_PANIC: Model = Model {
     name: "missing_release_panic",
     message: "main waits for lock (held by racelab-worker-0)",
     // Unbounded, loom had not finished after 2 million executions; bound 4 is 2,867.
@@ -171,7 +171,7 @@ impl Drop for Finally<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{MODEL, PANIC, PANIC_MESSAGE};
+    use super::{MODEL, MODEL_PANIC, PANIC_MESSAGE};
     use crate::lab;
 
     #[test]
@@ -201,7 +201,7 @@ mod tests {
     #[cfg(loom)]
     fn buggy_panic_is_caught_by_loom() {
         racelab::check::quiet_panics(PANIC_MESSAGE);
-        insta::assert_snapshot!("loom_buggy_panic", lab::caught_by_loom(&PANIC).swimlane());
+        insta::assert_snapshot!("loom_buggy_panic", lab::caught_by_loom(&MODEL_PANIC).swimlane());
     }
 
     #[test]
@@ -210,7 +210,7 @@ mod tests {
         racelab::check::quiet_panics(PANIC_MESSAGE);
         insta::assert_snapshot!(
             "shuttle_buggy_panic",
-            lab::caught_by_shuttle(&PANIC).swimlane()
+            lab::caught_by_shuttle(&MODEL_PANIC).swimlane()
         );
     }
 
@@ -218,12 +218,12 @@ mod tests {
     #[cfg(not(any(loom, shuttle)))]
     fn buggy_panic_under_std_stress() {
         racelab::check::quiet_panics(PANIC_MESSAGE);
-        lab::std_stress(&PANIC);
+        lab::std_stress(&MODEL_PANIC);
     }
 
     #[test]
     fn fixed_panic_passes() {
         racelab::check::quiet_panics(PANIC_MESSAGE);
-        lab::fixed_passes(&PANIC);
+        lab::fixed_passes(&MODEL_PANIC);
     }
 }

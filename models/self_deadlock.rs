@@ -41,7 +41,7 @@ pub const MODEL: Model = Model {
 };
 
 /// The direct flavour: a method that holds the lock calls a getter that takes it again.
-pub const DIRECT: Model = Model {
+pub const MODEL_DIRECT: Model = Model {
     name: "self_deadlock_direct",
     fix: "read through the guard already held instead of calling the locking getter",
     message: "waits for account (held by itself)",
@@ -138,7 +138,7 @@ fn balance_of(account: &Lock<u64>) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{DIRECT, MODEL};
+    use super::{MODEL_DIRECT, MODEL};
     use crate::lab;
 
     #[test]
@@ -167,7 +167,7 @@ mod tests {
     #[test]
     #[cfg(loom)]
     fn buggy_direct_is_caught_by_loom() {
-        insta::assert_snapshot!("loom_buggy_direct", lab::caught_by_loom(&DIRECT).swimlane());
+        insta::assert_snapshot!("loom_buggy_direct", lab::caught_by_loom(&MODEL_DIRECT).swimlane());
     }
 
     #[test]
@@ -175,18 +175,18 @@ mod tests {
     fn buggy_direct_is_caught_by_shuttle() {
         insta::assert_snapshot!(
             "shuttle_buggy_direct",
-            lab::caught_by_shuttle(&DIRECT).swimlane()
+            lab::caught_by_shuttle(&MODEL_DIRECT).swimlane()
         );
     }
 
     #[test]
     #[cfg(not(any(loom, shuttle)))]
     fn buggy_direct_under_std_stress() {
-        lab::std_stress(&DIRECT);
+        lab::std_stress(&MODEL_DIRECT);
     }
 
     #[test]
     fn fixed_direct_passes() {
-        lab::fixed_passes(&DIRECT);
+        lab::fixed_passes(&MODEL_DIRECT);
     }
 }
