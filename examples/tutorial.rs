@@ -3,6 +3,7 @@
 //! see the `lock_convoy` model); `--short` holds it only around the shared print.
 //!
 //! Run: `cargo run --example tutorial` (about 1 s) or `cargo run --example tutorial -- --short`.
+#![allow(clippy::disallowed_types, clippy::disallowed_methods)] // std only
 
 use std::time::{Duration, Instant};
 
@@ -37,6 +38,9 @@ fn main() -> Result<(), racelab::PoolError> {
         let i = result.get().expect("the task did not panic");
         assert!(i < 10);
     }
-    println!("10 tasks on 5 workers took {:.2} s", start.elapsed().as_secs_f64());
+    println!(
+        "10 tasks on 5 workers took {:.2} s",
+        start.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -80,7 +80,10 @@ fn shuttle_cell(model: &Model, records: &BTreeMap<(String, String), Record>) -> 
     for scheduler in ["random", "pct"] {
         let mut found = Vec::new();
         for seed in MEASURE_SEEDS {
-            let key = (format!("{}/measure-{scheduler}-seed{seed}", model.name), "shuttle".to_owned());
+            let key = (
+                format!("{}/measure-{scheduler}-seed{seed}", model.name),
+                "shuttle".to_owned(),
+            );
             if let Some(r) = records.get(&key) {
                 if r.result.starts_with("caught") {
                     found.push(r.executions);
@@ -129,7 +132,11 @@ pub fn render(models: &[&Model], records: &str, with_std: bool) -> String {
          |---|---|---|---|---|---|---|\n",
     );
     for model in models {
-        let std = if with_std { std_cell(model, &records) } else { String::new() };
+        let std = if with_std {
+            std_cell(model, &records)
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
             "| [{name}]({file}.rs) | {} | {} | {} | {} | {} | {} |\n",
             model.bug_class,
@@ -178,7 +185,8 @@ mod tests {
     }
 
     fn records() -> String {
-        let path = std::env::var("RACELAB_RECORDS").expect("RACELAB_RECORDS names the records file");
+        let path =
+            std::env::var("RACELAB_RECORDS").expect("RACELAB_RECORDS names the records file");
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
     }
 

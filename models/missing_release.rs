@@ -201,7 +201,10 @@ mod tests {
     #[cfg(loom)]
     fn buggy_panic_is_caught_by_loom() {
         racelab::check::quiet_panics(PANIC_MESSAGE);
-        insta::assert_snapshot!("loom_buggy_panic", lab::caught_by_loom(&MODEL_PANIC).swimlane());
+        insta::assert_snapshot!(
+            "loom_buggy_panic",
+            lab::caught_by_loom(&MODEL_PANIC).swimlane()
+        );
     }
 
     #[test]

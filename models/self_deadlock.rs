@@ -138,7 +138,7 @@ fn balance_of(account: &Lock<u64>) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{MODEL_DIRECT, MODEL};
+    use super::{MODEL, MODEL_DIRECT};
     use crate::lab;
 
     #[test]
@@ -167,7 +167,10 @@ mod tests {
     #[test]
     #[cfg(loom)]
     fn buggy_direct_is_caught_by_loom() {
-        insta::assert_snapshot!("loom_buggy_direct", lab::caught_by_loom(&MODEL_DIRECT).swimlane());
+        insta::assert_snapshot!(
+            "loom_buggy_direct",
+            lab::caught_by_loom(&MODEL_DIRECT).swimlane()
+        );
     }
 
     #[test]

@@ -262,7 +262,8 @@ fn regression_a_caught_panic_does_not_mask_the_real_failure() {
     let failure = Explorer::new("shuttle_masking")
         .iterations(200)
         .expect_failure(|| {
-            let caught = std::panic::catch_unwind(|| panic!("racelab test: caught inside the model"));
+            let caught =
+                std::panic::catch_unwind(|| panic!("racelab test: caught inside the model"));
             assert!(caught.is_err());
             let n = Arc::new(AtomicUsize::new(0));
             let m = Arc::clone(&n);

@@ -58,7 +58,9 @@ fn install() {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
             let text = message(info.payload());
-            let quiet = QUIET.lock().is_ok_and(|q| q.iter().any(|m| text.starts_with(m)));
+            let quiet = QUIET
+                .lock()
+                .is_ok_and(|q| q.iter().any(|m| text.starts_with(m)));
             if ARMED.get() && !quiet {
                 keep(info, text);
             }
@@ -143,7 +145,10 @@ fn keep(info: &panic::PanicHookInfo<'_>, raw: String) {
         // Only a panic in the model has a useful location; a checker's own (a deadlock, a
         // data race) points into the checker's source.
         location: (kind == FailureKind::Panic)
-            .then(|| info.location().map(|at| format!("{}:{}", at.file(), at.line())))
+            .then(|| {
+                info.location()
+                    .map(|at| format!("{}:{}", at.file(), at.line()))
+            })
             .flatten(),
         trace: trace::snapshot(),
         wait_for,

@@ -37,7 +37,9 @@ pub(crate) fn is_child() -> bool {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('\n', "\\n").replace('\t', "\\t")
+    s.replace('\\', "\\\\")
+        .replace('\n', "\\n")
+        .replace('\t', "\\t")
 }
 
 fn unescape(s: &str) -> String {
@@ -151,7 +153,11 @@ fn decode_block(block: &str) -> Option<(Captured, bool)> {
                 let held_by = parts.next()?;
                 c.wait_for.push(WaitFor {
                     thread,
-                    holds: holds.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+                    holds: holds
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
                     waits_for,
                     held_by: (!held_by.is_empty()).then_some(held_by),
                 });

@@ -245,11 +245,19 @@ impl Explorer {
         let start = std::time::Instant::now();
         let outcome = backend::search(&explorer, body, Mode::ExpectFailure);
         let Some(failure) = outcome.failure else {
-            let report = explorer.report(outcome.budget, outcome.executions, start, "not found".into());
+            let report = explorer.report(
+                outcome.budget,
+                outcome.executions,
+                start,
+                "not found".into(),
+            );
             report.publish();
             return Err(report);
         };
-        println!("racelab: check `{}` caught the expected failure: {failure}", explorer.name);
+        println!(
+            "racelab: check `{}` caught the expected failure: {failure}",
+            explorer.name
+        );
         let result = format!("caught {}", failure.kind);
         explorer
             .report(outcome.budget, failure.executions, start, result)
@@ -257,7 +265,13 @@ impl Explorer {
         Ok(failure)
     }
 
-    fn report(&self, budget: String, executions: u64, start: std::time::Instant, result: String) -> Report {
+    fn report(
+        &self,
+        budget: String,
+        executions: u64,
+        start: std::time::Instant,
+        result: String,
+    ) -> Report {
         Report {
             name: self.name.clone(),
             backend: crate::sync::BACKEND,
@@ -366,7 +380,10 @@ impl Report {
                 .open(&path)
                 .and_then(|mut file| writeln!(file, "{}", self.record()));
             if let Err(err) = written {
-                panic!("cannot append to RACELAB_REPORT={}: {err}", path.to_string_lossy());
+                panic!(
+                    "cannot append to RACELAB_REPORT={}: {err}",
+                    path.to_string_lossy()
+                );
             }
         }
     }

@@ -352,7 +352,10 @@ impl RawLock {
                 "the queue owner lost QUEUE_LOCKED"
             );
             let newest = head(state).cast_const();
-            assert!(!newest.is_null(), "queue owner with an empty queue: {state:p}");
+            assert!(
+                !newest.is_null(),
+                "queue owner with an empty queue: {state:p}"
+            );
             // Walk to the oldest node, remembering the one before it.
             let mut before: *const Waiter = ptr::null();
             let mut oldest = newest;
@@ -383,7 +386,9 @@ impl RawLock {
             } else {
                 // SAFETY: `before` is alive (see above) and its `next` is ours to write: we own
                 // the queue, and pushers only write the `next` of their own unpublished node.
-                unsafe { &*before }.next.with_mut(|next| unsafe { *next = ptr::null() });
+                unsafe { &*before }
+                    .next
+                    .with_mut(|next| unsafe { *next = ptr::null() });
                 self.unlock_queue(state);
                 break oldest;
             }

@@ -83,9 +83,9 @@ impl fmt::Display for PoolError {
             PoolError::StillRunning => f.write_str(
                 "join() on a running pool would wait forever: call close() or terminate() first",
             ),
-            PoolError::JoinFromWorker => {
-                f.write_str("join() called from one of the pool's own workers would wait for itself")
-            }
+            PoolError::JoinFromWorker => f.write_str(
+                "join() called from one of the pool's own workers would wait for itself",
+            ),
         }
     }
 }
@@ -132,7 +132,11 @@ impl<F> fmt::Debug for SubmitError<F> {
 
 impl<F> fmt::Display for SubmitError<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "task not submitted: {} (into_task() returns it unrun)", self.error())
+        write!(
+            f,
+            "task not submitted: {} (into_task() returns it unrun)",
+            self.error()
+        )
     }
 }
 

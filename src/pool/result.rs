@@ -109,7 +109,8 @@ impl<T> Slot<T> {
     fn write(&self, outcome: Result<T, TaskError>) {
         // SAFETY: only the single `Completer` writes `value`, and the owner reads it only
         // after seeing `READY`, which is stored below.
-        self.value.with_mut(|value| unsafe { *value = Some(outcome) });
+        self.value
+            .with_mut(|value| unsafe { *value = Some(outcome) });
         // Release: publishes `value`; pairs with the Acquire loads of `READY` in `wait`,
         // `ready` and the Acquire failure of the CAS in `wait`. Acquire: pairs with the Release
         // CAS to `WAITING` in `wait`, so the waiter's thread handle is visible.

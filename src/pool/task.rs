@@ -30,7 +30,14 @@ where
 {
     pub(crate) fn new(f: F) -> (Box<Self>, AsyncResult<T>) {
         let (completer, result) = result::slot();
-        (Box::new(Task { f, completer, id: 0 }), result)
+        (
+            Box::new(Task {
+                f,
+                completer,
+                id: 0,
+            }),
+            result,
+        )
     }
 
     /// Takes the closure back out, unrun (its result resolves `Cancelled`, unseen).
@@ -46,11 +53,10 @@ where
     fn run(self: Box<Self>) {
         let Task { f, completer, id } = *self;
         trace::task_started(id);
-        let outcome = panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-            TaskError::Panicked {
+        let outcome =
+            panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| TaskError::Panicked {
                 message: panic_message(payload),
-            }
-        });
+            });
         trace::task_finished(id, outcome.is_ok());
         completer.complete(outcome);
     }

@@ -213,7 +213,8 @@ impl Recorder {
             Event::TaskFinished(task, false) => format!("task {task} panicked"),
             Event::TaskCancelled(task) => format!("cancel task {task}"),
             Event::WorkerIdle => {
-                self.blocked.insert(thread, "is idle, waiting for a task".to_owned());
+                self.blocked
+                    .insert(thread, "is idle, waiting for a task".to_owned());
                 "idle: park".to_owned()
             }
             Event::ResultWaiting(task) => {

@@ -35,7 +35,10 @@ pub(super) fn render(trace: &Trace, width: usize, failure: Option<&str>) -> Stri
     }
     if let Some(failure) = failure {
         let first = failure.lines().next().unwrap_or_default();
-        out.push_str(&format!("!! {:>3}  FAILED: {first}\n", trace.steps.len() + 1));
+        out.push_str(&format!(
+            "!! {:>3}  FAILED: {first}\n",
+            trace.steps.len() + 1
+        ));
     }
     out
 }

@@ -130,7 +130,10 @@ pub fn racing_releases() {
     let t = thread::spawn(move || lock2.release().is_ok());
     let mine = lock.release().is_ok();
     let theirs = t.join().unwrap();
-    assert!(mine ^ theirs, "exactly one release must succeed (mine={mine}, theirs={theirs})");
+    assert!(
+        mine ^ theirs,
+        "exactly one release must succeed (mine={mine}, theirs={theirs})"
+    );
     assert!(!lock.is_locked());
     assert!(lock.try_acquire());
     lock.release().unwrap();
@@ -180,7 +183,10 @@ pub fn pool_close_join(workers: usize, tasks: usize) {
         .map(|i| pool.apply_async(move || i).unwrap())
         .collect();
     pool.close();
-    assert!(pool.apply_async(|| 0).is_err(), "a closed pool accepted a task");
+    assert!(
+        pool.apply_async(|| 0).is_err(),
+        "a closed pool accepted a task"
+    );
     pool.join().unwrap();
     for (i, r) in results.into_iter().enumerate() {
         assert!(r.ready(), "join returned before task {i} finished");
@@ -218,7 +224,11 @@ pub fn pool_terminate_race(workers: usize, tasks: usize) {
     }
     terminator.join().unwrap();
     pool.join().unwrap();
-    assert_eq!(runs.load(Ordering::Relaxed), ok, "a task ran but was reported cancelled");
+    assert_eq!(
+        runs.load(Ordering::Relaxed),
+        ok,
+        "a task ran but was reported cancelled"
+    );
 }
 
 /// A panicking task resolves `Panicked` with its message; its worker serves the next task.
@@ -236,7 +246,9 @@ pub fn pool_panicking_task(workers: usize) {
     );
     assert_eq!(good.get(), Ok(7));
     // Every worker is still alive: one more task per worker runs.
-    let more: Vec<_> = (0..workers).map(|i| pool.apply_async(move || i).unwrap()).collect();
+    let more: Vec<_> = (0..workers)
+        .map(|i| pool.apply_async(move || i).unwrap())
+        .collect();
     for (i, r) in more.into_iter().enumerate() {
         assert_eq!(r.get(), Ok(i));
     }
@@ -257,7 +269,11 @@ pub fn pool_drop_with_queued(workers: usize, tasks: usize) {
         })
         .collect();
     drop(pool);
-    assert_eq!(runs.load(Ordering::Relaxed), tasks, "dropping the pool lost queued work");
+    assert_eq!(
+        runs.load(Ordering::Relaxed),
+        tasks,
+        "dropping the pool lost queued work"
+    );
     for (i, r) in results.into_iter().enumerate() {
         assert!(r.ready());
         assert_eq!(r.get(), Ok(i));
@@ -294,7 +310,11 @@ pub fn tutorial_example(workers: usize, tasks: usize) -> Vec<String> {
     assert_eq!(log.len(), 2 * tasks);
     for pair in log.chunks(2) {
         let task = pair[0].strip_suffix(" started").expect("a start first");
-        assert_eq!(pair[1], format!("{task} finished"), "critical sections interleaved: {log:?}");
+        assert_eq!(
+            pair[1],
+            format!("{task} finished"),
+            "critical sections interleaved: {log:?}"
+        );
     }
     log
 }

@@ -130,7 +130,10 @@ where
                 location: c.location,
                 trace: c.trace,
                 wait_for: c.wait_for,
-                replay: Replay::Shuttle { seed: 0, iterations: 1 },
+                replay: Replay::Shuttle {
+                    seed: 0,
+                    iterations: 1,
+                },
                 command: None,
                 executions: 1,
             }),
