@@ -205,7 +205,9 @@ impl Explorer {
             panic!("racelab: check `{}` failed: {failure}", explorer.name);
         }
         let report = explorer.report(outcome.budget, outcome.executions, start, "pass".into());
-        report.publish();
+        if !child::is_child() {
+            report.publish();
+        }
         report
     }
 
@@ -251,7 +253,9 @@ impl Explorer {
                 start,
                 "not found".into(),
             );
-            report.publish();
+            if !child::is_child() {
+                report.publish();
+            }
             return Err(report);
         };
         println!(
@@ -259,9 +263,12 @@ impl Explorer {
             explorer.name
         );
         let result = format!("caught {}", failure.kind);
-        explorer
-            .report(outcome.budget, failure.executions, start, result)
-            .publish();
+        // A loom child's parent publishes the record; the child would only duplicate it.
+        if !child::is_child() {
+            explorer
+                .report(outcome.budget, failure.executions, start, result)
+                .publish();
+        }
         Ok(failure)
     }
 

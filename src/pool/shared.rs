@@ -13,7 +13,8 @@
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 
-use crate::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crate::sync::hint;
 use crate::sync::thread::{self, Thread};
 use crate::sync::Arc;
 use crate::{trace, Lock};
@@ -42,7 +43,30 @@ pub(crate) struct State {
 
 pub(crate) struct Shared {
     pub(crate) state: Lock<State>,
+    /// How many jobs are queued: a hint for spinning workers, written under the lock and read
+    /// without it. Never trusted for correctness — a worker re-checks under the lock — and
+    /// not maintained at all where [`IDLE_SPINS`] is 0 (loom).
+    pub(crate) queued: AtomicUsize,
 }
+
+/// How many times an idle worker looks for work again before it registers as idle and parks.
+///
+/// Parking at once costs a futex wake per task while workers are idle (measured: ~0.95 wakes
+/// per task for 100,000 empty tasks on 5 workers), and the hand-off is 4–8 µs. A worker that
+/// looks again for a little while — yielding its core to the submitter — is usually there
+/// for the next task without one. Zero under loom, like every spin; two under shuttle, so
+/// the path is exercised.
+pub(crate) const IDLE_SPINS: u32 = if cfg!(loom) {
+    0
+} else if cfg!(shuttle) {
+    2
+} else {
+    4
+};
+
+/// Rounds of the wait in `Shared::wait_for_work`: a few pure spins, then yields.
+const WAIT_ROUNDS: u32 = 32;
+const WAIT_SPINS: u32 = 8;
 
 /// A parked idle worker.
 pub(crate) struct Sleeper {
@@ -100,6 +124,32 @@ impl Shared {
                 idle: Vec::new(),
                 phase: Phase::Running,
             }),
+            queued: AtomicUsize::new(0),
+        }
+    }
+
+    /// Publishes the queue length for spinning workers; call with the lock held.
+    #[inline]
+    pub(crate) fn note_queued(&self, len: usize) {
+        if IDLE_SPINS > 0 {
+            // Relaxed: a hint; whoever acts on it takes the lock, which orders the queue.
+            self.queued.store(len, Ordering::Relaxed);
+        }
+    }
+
+    /// Waits a little for the queue to fill, without the lock: spins, then yields its core
+    /// (on an oversubscribed machine the submitter needs it). Returns early once a job shows.
+    pub(crate) fn wait_for_work(&self) {
+        for round in 0..WAIT_ROUNDS {
+            // Relaxed: a hint (see `queued`).
+            if self.queued.load(Ordering::Relaxed) > 0 {
+                return;
+            }
+            if round < WAIT_SPINS {
+                hint::spin_loop();
+            } else {
+                thread::yield_now();
+            }
         }
     }
 
@@ -113,6 +163,7 @@ impl Shared {
                 state.phase = phase;
             }
             let cancelled = if phase == Phase::Terminated {
+                self.note_queued(0);
                 core::mem::take(&mut state.jobs)
             } else {
                 VecDeque::new()

@@ -220,6 +220,7 @@ impl ThreadPool {
             result.id = task.id;
             trace::task_submitted(task.id);
             state.jobs.push_back(task as Job);
+            self.shared.note_queued(state.jobs.len());
             state.idle.pop()
         };
         if let Some(sleeper) = sleeper {
