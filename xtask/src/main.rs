@@ -33,7 +33,7 @@ USAGE:
 COMMANDS:
     test      Every stage, in order, stopping at the first failure; then a table of
               stage, result, tests and time. This is what CI runs (.ci/run).
-              Stages: fmt, clippy, clippy-loom, clippy-shuttle, std, loom, shuttle,
+              Stages: fmt, clippy, clippy-loom, clippy-shuttle, std, stress, loom, shuttle,
               catalogue (models/README.md's table matches this run's measurements).
     verify    The check suites (loom: tests/loom_*.rs; shuttle: tests/shuttle_*.rs,
               tests/proptest_*.rs; each also the models; std: the models), one test

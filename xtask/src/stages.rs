@@ -25,12 +25,13 @@ use crate::records;
 use crate::table::{seconds, Table};
 
 /// The stages' names, in the order they run.
-pub const NAMES: [&str; 8] = [
+pub const NAMES: [&str; 9] = [
     "fmt",
     "clippy",
     "clippy-loom",
     "clippy-shuttle",
     "std",
+    "stress",
     "loom",
     "shuttle",
     "catalogue",
@@ -77,6 +78,11 @@ fn plan(name: &str, root: &Path) -> Result<Plan, String> {
             .cargo(["test", "--workspace", "--no-fail-fast"])
             .env("INSTA_UPDATE", "no")
             .env("RACELAB_REPORT", fresh_records(root, Backend::Std)?),
+        // The stress and soak tests: release (debug is ~10x slower), ignored by plain
+        // `cargo test`, each bounded in time by its own watchdog.
+        "stress" => Backend::Std
+            .cargo(["test", "--release", "--test", "stress"])
+            .args(["--", "--ignored", "--test-threads=1"]),
         "loom" | "shuttle" => {
             let backend = Backend::from_name(name).expect("a checker backend");
             let suites = backend
