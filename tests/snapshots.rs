@@ -13,10 +13,10 @@
 // std import (see clippy.toml).
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
+mod common;
+
+use common::watch::{wait_until, within};
 use std::io;
-use std::panic;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::{Duration, Instant};
 
 use insta::assert_snapshot;
 use racelab::check::{Explorer, FailureKind, Replay, Scheduler};
@@ -24,38 +24,6 @@ use racelab::pool::Builder;
 use racelab::sync::atomic::{AtomicBool, Ordering};
 use racelab::sync::{thread, Arc};
 use racelab::{Lock, PoolError, RawLock, ReleaseError, SubmitError, TaskError, ThreadPool};
-
-/// Spins (yielding) until `done()` holds; panics after a deadline instead of hanging.
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        thread::yield_now();
-    }
-}
-
-/// Runs a test body on its own thread and fails the test if the body has not finished within
-/// 30 s: a lost wake-up or a lost result then fails the test instead of hanging it (the stuck
-/// threads are leaked). A panic in the body is the test's panic, message unchanged.
-fn within<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, finished) = mpsc::channel();
-    let runner = thread::spawn(move || {
-        let _ = done.send(body());
-    });
-    match finished.recv_timeout(Duration::from_secs(30)) {
-        Ok(value) => {
-            runner.join().expect("the body returned");
-            value
-        }
-        Err(RecvTimeoutError::Disconnected) => match runner.join() {
-            Err(payload) => panic::resume_unwind(payload),
-            Ok(()) => unreachable!("the body neither returned nor panicked"),
-        },
-        Err(RecvTimeoutError::Timeout) => {
-            panic!("the test body did not finish within 30 s: a deadlock or a lost wake-up")
-        }
-    }
-}
 
 /// A one-worker pool whose worker is held inside a task until `open` is set.
 fn held_pool(entered: &Arc<AtomicBool>, open: &Arc<AtomicBool>) -> ThreadPool {

@@ -17,11 +17,12 @@
 // purpose, outside any checker.
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
+mod common;
+
+use common::watch::{panic_text, wait_until, within, Gate};
 use std::any::Any;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::{Duration, Instant};
 
 use racelab::pool::Builder;
 use racelab::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -41,48 +42,6 @@ fn quiet() {
 // helpers: the watchdog, a gate, a drop recorder
 // ---------------------------------------------------------------------------------------
 
-/// Spins (yielding) until `done()` holds. Panics after a generous deadline, so a bug that
-/// would leave the condition false fails the test instead of hanging it.
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        thread::yield_now();
-    }
-}
-
-/// Runs a test body on its own thread and fails the test if the body has not finished within
-/// 30 s: a lost wake-up or a deadlock then fails the test instead of hanging it (the stuck
-/// threads are leaked). A panic in the body is the test's panic, message unchanged.
-fn within<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, finished) = mpsc::channel();
-    let runner = thread::spawn(move || {
-        let _ = done.send(body());
-    });
-    match finished.recv_timeout(Duration::from_secs(30)) {
-        Ok(value) => {
-            runner.join().expect("the body returned");
-            value
-        }
-        Err(RecvTimeoutError::Disconnected) => match runner.join() {
-            Err(payload) => panic::resume_unwind(payload),
-            Ok(()) => unreachable!("the body neither returned nor panicked"),
-        },
-        Err(RecvTimeoutError::Timeout) => {
-            panic!("the test body did not finish within 30 s: a deadlock or a lost wake-up")
-        }
-    }
-}
-
-/// The text of a caught panic's payload.
-fn panic_text(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "<non-string payload>".to_owned())
-}
-
 /// Asserts that a caught panic is the deliberate `"{MARKER}: {what}"`.
 ///
 /// A failure message here must never quote [`MARKER`]: `quiet_panics` silences *any* panic
@@ -94,46 +53,6 @@ fn assert_deliberate(payload: &(dyn Any + Send), what: &str) {
         "expected the deliberate panic `{what}`, got: {}",
         text.replace(MARKER, "<MARKER>")
     );
-}
-
-/// Holds tasks inside the pool until the test opens it.
-///
-/// A task calls [`pass`](Gate::pass); the test waits until `n` tasks have
-/// [`entered`](Gate::wait_entered) (so `n` workers are known to be busy) and later calls
-/// [`open`](Gate::open). A task gives up (panics) after the `wait_until` deadline, so a failing
-/// test cannot leave a worker blocked forever.
-#[derive(Clone)]
-struct Gate(Arc<GateState>);
-
-struct GateState {
-    entered: AtomicUsize,
-    open: AtomicBool,
-}
-
-impl Gate {
-    fn new() -> Self {
-        Gate(Arc::new(GateState {
-            entered: AtomicUsize::new(0),
-            open: AtomicBool::new(false),
-        }))
-    }
-
-    fn pass(&self) {
-        self.0.entered.fetch_add(1, Ordering::SeqCst);
-        wait_until("the test opens the gate", || {
-            self.0.open.load(Ordering::SeqCst)
-        });
-    }
-
-    fn wait_entered(&self, n: usize) {
-        wait_until("workers reach the gate", || {
-            self.0.entered.load(Ordering::SeqCst) >= n
-        });
-    }
-
-    fn open(&self) {
-        self.0.open.store(true, Ordering::SeqCst);
-    }
 }
 
 /// How many jobs wait in the queue, read from the pool's `Debug` (the only public view).

@@ -13,57 +13,14 @@
 
 mod common;
 
+use common::watch::{panic_text, wait_until, within};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::{Duration, Instant};
 
 use common::{scenarios, EXPECTED_PANIC};
 use racelab::check::{self, Explorer, FailureKind, Replay, Scheduler};
 use racelab::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use racelab::sync::{thread, Arc};
 use racelab::{Lock, LockGuard, RawLock, ReleaseError};
-
-/// Spins (yielding) until `done()` holds. Panics after a generous deadline, so a bug that
-/// would leave the condition false fails the test instead of hanging it.
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        thread::yield_now();
-    }
-}
-
-/// Runs a test body on its own thread and fails the test if the body has not finished within
-/// 30 s: a lost wake-up or a lost result then fails the test instead of hanging it (the stuck
-/// threads are leaked). A panic in the body is the test's panic, message unchanged.
-fn within<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, finished) = mpsc::channel();
-    let runner = thread::spawn(move || {
-        let _ = done.send(body());
-    });
-    match finished.recv_timeout(Duration::from_secs(30)) {
-        Ok(value) => {
-            runner.join().expect("the body returned");
-            value
-        }
-        Err(RecvTimeoutError::Disconnected) => match runner.join() {
-            Err(payload) => panic::resume_unwind(payload),
-            Ok(()) => unreachable!("the body neither returned nor panicked"),
-        },
-        Err(RecvTimeoutError::Timeout) => {
-            panic!("the test body did not finish within 30 s: a deadlock or a lost wake-up")
-        }
-    }
-}
-
-/// The message of a caught panic.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "<non-string payload>".to_owned())
-}
 
 /// The iteration count a std `Explorer` really runs: `RACELAB_ITERATIONS` overrides the
 /// configured one, and a person may have it set in their shell.

@@ -15,92 +15,17 @@
 
 mod common;
 
+use common::watch::{wait_until, within, Gate};
 use std::collections::BTreeSet;
 use std::error::Error as _;
 use std::io;
 use std::panic;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::{Duration, Instant};
 
 use common::{scenarios, EXPECTED_PANIC};
 use racelab::pool::Builder;
 use racelab::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use racelab::sync::{thread, Arc};
 use racelab::{AsyncResult, PoolError, SubmitError, TaskError, ThreadPool};
-
-/// Spins (yielding) until `done()` holds. Panics after a generous deadline, so a bug that
-/// would leave the condition false fails the test instead of hanging it.
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        thread::yield_now();
-    }
-}
-
-/// Runs a test body on its own thread and fails the test if the body has not finished within
-/// 30 s: a lost wake-up or a lost result then fails the test instead of hanging it (the stuck
-/// threads are leaked). A panic in the body is the test's panic, message unchanged.
-fn within<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, finished) = mpsc::channel();
-    let runner = thread::spawn(move || {
-        let _ = done.send(body());
-    });
-    match finished.recv_timeout(Duration::from_secs(30)) {
-        Ok(value) => {
-            runner.join().expect("the body returned");
-            value
-        }
-        Err(RecvTimeoutError::Disconnected) => match runner.join() {
-            Err(payload) => panic::resume_unwind(payload),
-            Ok(()) => unreachable!("the body neither returned nor panicked"),
-        },
-        Err(RecvTimeoutError::Timeout) => {
-            panic!("the test body did not finish within 30 s: a deadlock or a lost wake-up")
-        }
-    }
-}
-
-/// Holds a task inside the pool until the test opens it.
-///
-/// The task calls [`pass`](Gate::pass); the test waits for [`entered`](Gate::wait_entered)
-/// (so the worker is known to be busy) and later calls [`open`](Gate::open). A task gives up
-/// (panics) after the `wait_until` deadline, so a failing test or a bug cannot leave a worker
-/// blocked — and the pool's `Drop` waiting for it — forever.
-#[derive(Clone)]
-struct Gate(Arc<GateState>);
-
-struct GateState {
-    entered: AtomicBool,
-    open: AtomicBool,
-}
-
-impl Gate {
-    fn new() -> Self {
-        Gate(Arc::new(GateState {
-            entered: AtomicBool::new(false),
-            open: AtomicBool::new(false),
-        }))
-    }
-
-    /// In the task: announce that the worker is here, then wait for the test.
-    fn pass(&self) {
-        self.0.entered.store(true, Ordering::SeqCst);
-        wait_until("the test opens the gate", || {
-            self.0.open.load(Ordering::SeqCst)
-        });
-    }
-
-    fn wait_entered(&self) {
-        wait_until("a worker reaches the gate", || {
-            self.0.entered.load(Ordering::SeqCst)
-        });
-    }
-
-    fn open(&self) {
-        self.0.open.store(true, Ordering::SeqCst);
-    }
-}
 
 /// A one-worker pool whose worker is parked inside a gate task; returns the gate task's result.
 fn blocked_pool(gate: &Gate) -> (ThreadPool, AsyncResult<&'static str>) {
@@ -112,7 +37,7 @@ fn blocked_pool(gate: &Gate) -> (ThreadPool, AsyncResult<&'static str>) {
             "gate task done"
         })
         .unwrap();
-    gate.wait_entered();
+    gate.wait_entered(1);
     (pool, running)
 }
 
@@ -713,7 +638,7 @@ fn pool_dropped_inside_its_own_task_does_not_deadlock() {
                 last
             })
             .unwrap();
-        gate.wait_entered();
+        gate.wait_entered(1);
         drop(pool);
         gate.open();
         assert_eq!(
@@ -952,7 +877,7 @@ fn regression_join_from_a_task_while_another_thread_joins() {
                 p.join()
             })
             .unwrap();
-        gate.wait_entered();
+        gate.wait_entered(1);
         pool.close();
         let joining = Arc::new(AtomicBool::new(false));
         let (p, j) = (Arc::clone(&pool), Arc::clone(&joining));

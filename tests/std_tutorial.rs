@@ -15,11 +15,10 @@
 
 mod common;
 
+use common::watch::{panic_text, within};
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::Duration;
 
 use common::scenarios::{self, Inside};
 use common::EXPECTED_PANIC;
@@ -29,38 +28,6 @@ use racelab::{Lock, RawLock, TaskError, ThreadPool};
 
 const WORKERS: usize = 5;
 const TASKS: usize = 10;
-
-/// The message of a caught panic.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "<non-string payload>".to_owned())
-}
-
-/// Runs a test body on its own thread and fails the test if the body has not finished within
-/// 30 s: a lost wake-up or a lost result then fails the test instead of hanging it (the stuck
-/// threads are leaked). A panic in the body is the test's panic, message unchanged.
-fn within<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, finished) = mpsc::channel();
-    let runner = thread::spawn(move || {
-        let _ = done.send(body());
-    });
-    match finished.recv_timeout(Duration::from_secs(30)) {
-        Ok(value) => {
-            runner.join().expect("the body returned");
-            value
-        }
-        Err(RecvTimeoutError::Disconnected) => match runner.join() {
-            Err(payload) => panic::resume_unwind(payload),
-            Ok(()) => unreachable!("the body neither returned nor panicked"),
-        },
-        Err(RecvTimeoutError::Timeout) => {
-            panic!("the test body did not finish within 30 s: a deadlock or a lost wake-up")
-        }
-    }
-}
 
 /// Checks a §4 log: every task started and finished exactly once, as one unbroken pair.
 fn assert_well_formed(log: &[String], tasks: usize) {

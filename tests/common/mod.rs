@@ -4,6 +4,8 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod scenarios;
+#[cfg(not(any(loom, shuttle)))]
+pub mod watch;
 
 /// The message every deliberately panicking task uses; `quiet_expected_panics` keeps the
 /// panic hook from printing it thousands of times under loom and shuttle.
