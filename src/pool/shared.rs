@@ -131,6 +131,7 @@ impl Shared {
     /// Publishes the queue length for spinning workers; call with the lock held.
     #[inline]
     pub(crate) fn note_queued(&self, len: usize) {
+        #[allow(clippy::absurd_extreme_comparisons)] // IDLE_SPINS is 0 under loom, by design
         if IDLE_SPINS > 0 {
             // Relaxed: a hint; whoever acts on it takes the lock, which orders the queue.
             self.queued.store(len, Ordering::Relaxed);
