@@ -51,3 +51,13 @@ fn racing_releases_exactly_one_wins_unbounded() {
 fn release_from_another_thread_wakes_the_waiter_unbounded() {
     Explorer::new("loom_handoff_release").run(scenarios::handoff_release);
 }
+
+/// Four threads: two waiters queued while a third contends, so a queue owner unlinks the
+/// oldest of several nodes (writing a `next`) while another thread can become the next queue
+/// owner without being woken by this one.
+#[test]
+fn lock_four_threads_bound_2() {
+    Explorer::new("loom_lock_4x1")
+        .preemption_bound(2)
+        .run(|| scenarios::lock_counter(4, 1));
+}

@@ -110,11 +110,17 @@ impl Waiter {
 
     /// Parks until a releasing thread has unlinked this node and is done with it.
     fn wait(&self) {
-        // Acquire: pairs with the Release store in `wake`; after it the waker no longer
+        // Acquire: pairs with the Release store in `wake_one`; after it the waker no longer
         // touches this node, so it may be dropped.
         while !self.notified.load(Ordering::Acquire) {
             thread::park();
         }
+        // The waker took the handle before it let us go. (Under loom this read is checked:
+        // it races with the waker's `take` unless the Acquire above synchronised them, which
+        // is also what makes dropping the node sound.)
+        // SAFETY: `notified` was seen with Acquire; the waker no longer touches the node.
+        let handed_over = self.thread.with(|t| unsafe { (*t).is_none() });
+        debug_assert!(handed_over, "woken before the waker took the thread handle");
     }
 }
 
@@ -322,12 +328,14 @@ impl RawLock {
             } else {
                 // Unlock and take the queue in one step.
                 let new = state.map_addr(|a| (a & !LOCKED) | QUEUE_LOCKED);
-                // Release: the unlock (pairs with the Acquire CAS in `try_acquire_from`).
-                // Acquire: pairs with the Release CAS in `push` (the waiters' nodes) and with
-                // the Release CAS that ended the previous queue owner's turn in `wake_one`.
+                // Release: the unlock (pairs with the Acquire CAS in `try_acquire_from`). No
+                // Acquire needed: `wake_one` starts with an Acquire load of this word, which
+                // synchronises with every earlier Release on it (all its writes are RMWs, so
+                // each Release heads a release sequence that load reads from) — the pushes of
+                // the queued nodes and the previous queue owner's `unlock_queue`.
                 match self
                     .state
-                    .compare_exchange(state, new, Ordering::AcqRel, Ordering::Relaxed)
+                    .compare_exchange(state, new, Ordering::Release, Ordering::Relaxed)
                 {
                     Ok(_) => {
                         trace::lock_released(self.key());
@@ -344,9 +352,12 @@ impl RawLock {
     ///
     /// Called only by the thread that set `QUEUE_LOCKED`.
     fn wake_one(&self) {
-        // Acquire: pairs with the Release CAS in `push` of any waiter queued since.
-        let mut state = self.state.load(Ordering::Acquire);
         let oldest = loop {
+            // Acquire: pairs with the Release CAS in `push` of every queued waiter (their
+            // nodes) and with the previous queue owner's Release in `unlock_queue` (the `next`
+            // it cleared). Reloaded on every attempt, so the walk below always reads nodes
+            // this load has synchronised with.
+            let state = self.state.load(Ordering::Acquire);
             debug_assert!(
                 state.addr() & QUEUE_LOCKED != 0,
                 "the queue owner lost QUEUE_LOCKED"
@@ -373,15 +384,16 @@ impl RawLock {
             if before.is_null() {
                 // The oldest is the only node: unlink it and give up the queue in one CAS.
                 let new = ptr::without_provenance_mut(state.addr() & LOCKED);
-                // Release: ends this queue owner's turn; pairs with the AcqRel CAS in
-                // `release_contended` of the next owner. Acquire on failure: pairs with the
-                // Release CAS in `push` of the waiter that just arrived.
-                match self
+                // Relaxed: this path wrote nothing a later queue owner reads (the node it
+                // unlinks is no longer reachable), and the unlock itself was released by
+                // `release_contended`. On failure (a waiter just arrived) the loop reloads
+                // with Acquire.
+                if self
                     .state
-                    .compare_exchange(state, new, Ordering::Release, Ordering::Acquire)
+                    .compare_exchange(state, new, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
                 {
-                    Ok(_) => break oldest,
-                    Err(actual) => state = actual,
+                    break oldest;
                 }
             } else {
                 // SAFETY: `before` is alive (see above) and its `next` is ours to write: we own
@@ -410,7 +422,7 @@ impl RawLock {
         loop {
             let new = state.map_addr(|a| a & !QUEUE_LOCKED);
             // Release: ends this queue owner's turn (the `next` we wrote); pairs with the
-            // AcqRel CAS in `release_contended` of the next owner.
+            // Acquire load at the top of the next owner's `wake_one`.
             match self
                 .state
                 .compare_exchange(state, new, Ordering::Release, Ordering::Relaxed)

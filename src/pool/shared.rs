@@ -91,16 +91,20 @@ impl Sleeper {
 
     /// Parks until a waker has taken this worker off the idle list.
     pub(crate) fn sleep(&self) {
-        // Acquire: pairs with the Release store in `wake`.
-        while !self.woken.load(Ordering::Acquire) {
+        // Relaxed: the flag carries no data. The woken worker's next step is to take the
+        // pool's lock, and that Acquire is what orders everything it then reads; the flag
+        // only says "stop parking". (Its `false` was stored under the lock before this
+        // sleeper was listed, and the waker stores `true` only after unlisting it under the
+        // same lock, so the two stores cannot be reordered.)
+        while !self.woken.load(Ordering::Relaxed) {
             thread::park();
         }
     }
 
     /// Wakes a sleeper that the caller took off the idle list.
     pub(crate) fn wake(&self) {
-        // Release: pairs with the Acquire load in `sleep`.
-        self.woken.store(true, Ordering::Release);
+        // Relaxed: see `sleep`.
+        self.woken.store(true, Ordering::Relaxed);
         self.thread.unpark();
     }
 }
