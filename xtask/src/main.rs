@@ -8,11 +8,16 @@
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
 mod backend;
+mod bench;
 mod exec;
+mod icount;
 mod libtest;
+mod miri;
 mod model;
+mod mutants;
 mod progress;
 mod records;
+mod scratch;
 mod stages;
 mod table;
 mod verify;
@@ -29,11 +34,16 @@ USAGE:
     cargo xtask test [--only STAGE]... [--skip STAGE]...
     cargo xtask verify [loom|shuttle|std]...
     cargo xtask model [NAME] [--backend shuttle|loom|std]
+    cargo xtask bench [-- CRITERION_ARGS...]
+    cargo xtask mutants [--filter SUBSTRING] [--list]
+    cargo xtask icount [--bless] [--pool-gap]
+    cargo xtask miri
 
 COMMANDS:
     test      Every stage, in order, stopping at the first failure; then a table of
               stage, result, tests and time. This is what CI runs (.ci/run).
-              Stages: fmt, clippy, clippy-loom, clippy-shuttle, std, stress, loom, shuttle,
+              Stages: fmt, clippy, clippy-loom, clippy-shuttle, std, stress, icount, loom,
+              shuttle,
               catalogue (models/README.md's table matches this run's measurements).
     verify    The check suites (loom: tests/loom_*.rs; shuttle: tests/shuttle_*.rs,
               tests/proptest_*.rs; each also the models; std: the models), one test
@@ -43,11 +53,33 @@ COMMANDS:
     model     A model's story, then its tests under one backend (default shuttle)
               with their output: the caught failure, its interleaving, the replay
               command. Without NAME, the list of models.
+    bench     The lock and pool benchmarks (criterion, ~5 min) and Python's pools in
+              one run, then one table: racelab's time per operation, each anchor's,
+              their ratio, and the issue's targets met or missed; also in
+              target/racelab/bench.md, linked to criterion's plots. Arguments after
+              `--` go to the bench binaries (`-- --quick`: a smoke run, Python's too).
+    mutants   Every atomic Ordering in src/lock and src/pool weakened one step, and
+              every unpark()/wake() call deleted, one mutant at a time (in a scratch
+              copy, never in the tree); the loom suites run on each until a test
+              fails. Table of killed / survived, also in target/racelab/mutants.md.
+              Fails if a wake-up deletion survives. ~40 min for all 24 mutants.
+    icount    Instructions per uncontended lock+unlock and per submit+run+get
+              (valgrind callgrind) against benches/icount-baseline.txt; fails above
+              the stated tolerance (--bless rewrites it); checks that trace calls
+              cost nothing in std release builds. Skips without valgrind.
+              --pool-gap: racelab vs threadpool on 100k tasks (instructions, futex
+              calls per task). ~30 s.
+    miri      The std tests under Miri (cargo +nightly miri), the long stress tests
+              skipped. Skips without the nightly miri component. ~3 min.
 
 OPTIONS:
     --only STAGE    test: run only this stage (repeatable, or comma-separated)
     --skip STAGE    test: leave this stage out (repeatable, or comma-separated)
     --backend B     model: shuttle (default), loom or std
+    --filter S      mutants: only those whose site or change contains S
+    --list          mutants: list them, run nothing
+    --bless         icount: write the measured counts as the new baseline
+    --pool-gap      icount: measure the pool's gap to the threadpool crate
     -h, --help      Print this help
 
 Backends build in their own target dirs (target/loom, target/shuttle) with
@@ -59,6 +91,19 @@ enum Command {
     Test(Vec<&'static str>),
     Verify(Vec<Backend>),
     Model(Option<String>, Backend),
+    /// Arguments for the criterion bench binaries.
+    Bench(Vec<String>),
+    /// `--filter`, `--list`.
+    Mutants {
+        filter: Option<String>,
+        list: bool,
+    },
+    /// `--bless`, `--pool-gap`.
+    Icount {
+        bless: bool,
+        pool_gap: bool,
+    },
+    Miri,
     Help,
 }
 
@@ -79,6 +124,10 @@ fn main() -> ExitCode {
         Command::Test(stages) => stages::run(&root, &stages),
         Command::Verify(backends) => verify::run(&root, &backends),
         Command::Model(name, backend) => model::run(&root, name.as_deref(), backend),
+        Command::Bench(args) => bench::run(&root, &args),
+        Command::Mutants { filter, list } => mutants::run(&root, filter.as_deref(), list),
+        Command::Icount { bless, pool_gap } => icount::run(&root, bless, pool_gap),
+        Command::Miri => miri::run(&root),
     }
 }
 
@@ -134,6 +183,47 @@ fn parse(mut args: lexopt::Parser) -> Result<Command, lexopt::Error> {
             }
             Ok(Command::Model(name, backend_name))
         }
+        "bench" => {
+            // Everything after `--` (lexopt yields it as values) goes to the bench binaries.
+            let mut criterion_args = Vec::new();
+            while let Some(arg) = args.next()? {
+                match arg {
+                    Value(v) => criterion_args.push(v.string()?),
+                    Short('h') | Long("help") => return Ok(Command::Help),
+                    _ => return Err(arg.unexpected()),
+                }
+            }
+            Ok(Command::Bench(criterion_args))
+        }
+        "mutants" => {
+            let (mut filter, mut list) = (None, false);
+            while let Some(arg) = args.next()? {
+                match arg {
+                    Long("filter") => filter = Some(args.value()?.string()?),
+                    Long("list") => list = true,
+                    Short('h') | Long("help") => return Ok(Command::Help),
+                    _ => return Err(arg.unexpected()),
+                }
+            }
+            Ok(Command::Mutants { filter, list })
+        }
+        "icount" => {
+            let (mut bless, mut pool_gap) = (false, false);
+            while let Some(arg) = args.next()? {
+                match arg {
+                    Long("bless") => bless = true,
+                    Long("pool-gap") => pool_gap = true,
+                    Short('h') | Long("help") => return Ok(Command::Help),
+                    _ => return Err(arg.unexpected()),
+                }
+            }
+            Ok(Command::Icount { bless, pool_gap })
+        }
+        "miri" => match args.next()? {
+            None => Ok(Command::Miri),
+            Some(Short('h') | Long("help")) => Ok(Command::Help),
+            Some(arg) => Err(arg.unexpected()),
+        },
         other => Err(format!("unknown command {other:?}").into()),
     }
 }

@@ -25,13 +25,14 @@ use crate::records;
 use crate::table::{seconds, Table};
 
 /// The stages' names, in the order they run.
-pub const NAMES: [&str; 9] = [
+pub const NAMES: [&str; 10] = [
     "fmt",
     "clippy",
     "clippy-loom",
     "clippy-shuttle",
     "std",
     "stress",
+    "icount",
     "loom",
     "shuttle",
     "catalogue",
@@ -83,6 +84,9 @@ fn plan(name: &str, root: &Path) -> Result<Plan, String> {
         "stress" => Backend::Std
             .cargo(["test", "--release", "--test", "stress"])
             .args(["--", "--ignored", "--test-threads=1"]),
+        // Instruction counts against benches/icount-baseline.txt, and the trace-cost check;
+        // skips with a message where valgrind is absent.
+        "icount" => Backend::Std.cargo(["run", "--quiet", "--package", "xtask", "--", "icount"]),
         "loom" | "shuttle" => {
             let backend = Backend::from_name(name).expect("a checker backend");
             let suites = backend

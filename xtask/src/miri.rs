@@ -1,0 +1,142 @@
+//! `cargo xtask miri`: the std tests under Miri (undefined behaviour, data races, leaks).
+//!
+//! Runs `cargo +nightly miri test -p racelab --lib --test std_lock --test std_pool
+//! --test std_faults`, skipping the tests Miri cannot run in reasonable time or at all
+//! ([`SKIP`]). Miri interprets every instruction (about 1000x slower), so the loops of the
+//! stress-style tests (thousands of contended acquisitions, hundreds of racing rounds) run into
+//! their 30 s watchdogs; Miri does not honour a thread's stack size, so the tests that need
+//! the operating system to refuse a huge stack see the spawn succeed; and the std deadlock
+//! test leaves a thread parked forever on purpose, which Miri reports as a leak.
+//!
+//! Where the nightly `miri` component is missing, one `rustup component add` is tried; if it is
+//! still missing the command says so and succeeds.
+
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use crate::scratch::shown;
+use crate::table::seconds;
+
+/// The test binaries Miri runs (besides the library's unit tests).
+const TESTS: [&str; 3] = ["std_lock", "std_pool", "std_faults"];
+
+/// Tests left out under Miri, and why.
+const SKIP: [(&str, &str); 9] = [
+    (
+        "lock_counter_eight_threads",
+        "8 threads × 10,000 acquisitions: past the 30 s watchdog",
+    ),
+    (
+        "lock_try_lock_contended_never_blocks",
+        "300 contended rounds: past the 30 s watchdog",
+    ),
+    (
+        "raw_lock_counter_under_contention",
+        "contended counter: past the 30 s watchdog",
+    ),
+    (
+        "raw_lock_handoff_release_wakes_the_waiter",
+        "300 rounds: past the 30 s watchdog",
+    ),
+    (
+        "raw_lock_racing_releases_exactly_one_wins",
+        "300 rounds: past the 30 s watchdog",
+    ),
+    (
+        "map_racing_terminate_is_ok_then_cancelled_then_rejected",
+        "50 rounds × 200 items: past the 30 s watchdog",
+    ),
+    (
+        "spawn_failure_is_spawn_error_with_the_os_error_as_source",
+        "Miri ignores the stack size: the spawn succeeds",
+    ),
+    (
+        "absurd_stack_size_is_spawn_error_for_worker_0",
+        "Miri ignores the stack size: the spawn succeeds",
+    ),
+    (
+        "expect_failure_reports_a_std_deadlock_after_the_timeout",
+        "leaves its deadlocked thread parked by design; Miri's leak check fails the binary",
+    ),
+];
+
+/// `cargo xtask miri`.
+pub fn run(root: &std::path::Path) -> ExitCode {
+    if !installed() {
+        let mut add = Command::new("rustup");
+        add.args([
+            "component",
+            "add",
+            "--toolchain",
+            "nightly",
+            "miri",
+            "rust-src",
+        ]);
+        println!("$ {}", shown(&add));
+        let _ = add.status();
+        if !installed() {
+            println!("miri: component not available on this machine, skipping");
+            return ExitCode::SUCCESS;
+        }
+    }
+    // `cargo` on the PATH is rustup's proxy, which understands `+nightly`; CARGO (the cargo
+    // running xtask) is a toolchain's own binary, which would not.
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(root)
+        .env_remove("CARGO")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .args([
+            "+nightly",
+            "miri",
+            "test",
+            "--no-fail-fast",
+            "-p",
+            "racelab",
+            "--lib",
+        ]);
+    for test in TESTS {
+        cmd.args(["--test", test]);
+    }
+    // --exact: a skip names one test; a renamed test runs (and shows up) rather than a
+    // substring silently skipping others.
+    cmd.args(["--", "--exact"]);
+    for (name, _) in SKIP {
+        cmd.args(["--skip", name]);
+    }
+    println!("skipped under Miri:");
+    for (name, why) in SKIP {
+        println!("    {name}: {why}");
+    }
+    println!("$ {}", shown(&cmd));
+    let start = Instant::now();
+    let status = match cmd.stdin(Stdio::null()).status() {
+        Ok(status) => status,
+        Err(e) => {
+            eprintln!("xtask miri: cannot run cargo: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "miri: {} in {}",
+        if status.success() { "ok" } else { "FAILED" },
+        seconds(start.elapsed())
+    );
+    if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// The nightly toolchain has the miri component.
+fn installed() -> bool {
+    Command::new("rustup")
+        .args(["+nightly", "component", "list", "--installed"])
+        .output()
+        .is_ok_and(|out| {
+            out.status.success()
+                && String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .any(|l| l.starts_with("miri"))
+        })
+}
