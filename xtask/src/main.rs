@@ -44,7 +44,7 @@ COMMANDS:
               stage, result, tests and time. This is what CI runs (.ci/run).
               Stages: fmt, clippy, clippy-loom, clippy-shuttle, std, stress, icount, loom,
               shuttle,
-              catalogue (models/README.md's table matches this run's measurements).
+              catalogue (models/README.md's table matches this run's measurements), miri.
     verify    The check suites (loom: tests/loom_*.rs; shuttle: tests/shuttle_*.rs,
               tests/proptest_*.rs; each also the models; std: the models), one test
               at a time, then a table of every check: budget (bound or iterations),

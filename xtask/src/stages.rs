@@ -25,7 +25,7 @@ use crate::records;
 use crate::table::{seconds, Table};
 
 /// The stages' names, in the order they run.
-pub const NAMES: [&str; 10] = [
+pub const NAMES: [&str; 11] = [
     "fmt",
     "clippy",
     "clippy-loom",
@@ -36,6 +36,7 @@ pub const NAMES: [&str; 10] = [
     "loom",
     "shuttle",
     "catalogue",
+    "miri",
 ];
 
 /// What one stage will do.
@@ -87,6 +88,9 @@ fn plan(name: &str, root: &Path) -> Result<Plan, String> {
         // Instruction counts against benches/icount-baseline.txt, and the trace-cost check;
         // skips with a message where valgrind is absent.
         "icount" => Backend::Std.cargo(["run", "--quiet", "--package", "xtask", "--", "icount"]),
+        // The std tests under Miri; skips with a message where the nightly miri component is
+        // not available.
+        "miri" => Backend::Std.cargo(["run", "--quiet", "--package", "xtask", "--", "miri"]),
         "loom" | "shuttle" => {
             let backend = Backend::from_name(name).expect("a checker backend");
             let suites = backend
