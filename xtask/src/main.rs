@@ -62,7 +62,7 @@ COMMANDS:
               every unpark()/wake() call deleted, one mutant at a time (in a scratch
               copy, never in the tree); the loom suites run on each until a test
               fails. Table of killed / survived, also in target/racelab/mutants.md.
-              Fails if a wake-up deletion survives. ~40 min for all 24 mutants.
+              Fails if a wake-up deletion survives. ~5 min for the 19 mutants.
     icount    Instructions per uncontended lock+unlock and per submit+run+get
               (valgrind callgrind) against benches/icount-baseline.txt; fails above
               the stated tolerance (--bless rewrites it); checks that trace calls

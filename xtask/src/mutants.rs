@@ -576,6 +576,10 @@ fn reason(text: &str) -> String {
     while let Some(line) = lines.next() {
         if line.contains("panicked at") {
             let message = lines.next().unwrap_or("").trim();
+            // loom's `deadlock; threads = [...]` lists every thread's state: the word says it.
+            if message.starts_with("deadlock") {
+                return "deadlock".into();
+            }
             let mut short: String = message.chars().take(80).collect();
             if short.len() < message.len() {
                 short.push('…');
