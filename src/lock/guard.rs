@@ -20,6 +20,7 @@ use super::RawLock;
 /// # Examples
 ///
 /// ```
+/// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
 /// use racelab::sync::{thread, Arc};
 /// use racelab::Lock;
 ///
@@ -86,6 +87,7 @@ impl<T: ?Sized> Lock<T> {
     /// # Examples
     ///
     /// ```
+    /// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
     /// let lock = racelab::Lock::new(1);
     /// let guard = lock.lock();
     /// assert!(lock.try_lock().is_none());

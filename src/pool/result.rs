@@ -56,6 +56,7 @@ unsafe impl<T: Send> Send for Slot<T> {}
 /// # Examples
 ///
 /// ```
+/// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
 /// let pool = racelab::ThreadPool::new(2).unwrap();
 /// let result = pool.apply_async(|| 6 * 7).unwrap();
 /// assert_eq!(result.get(), Ok(42));

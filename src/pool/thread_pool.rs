@@ -36,6 +36,7 @@ use super::{worker, PoolError, SubmitError, TaskError};
 /// The tutorial's pool of 5 and its 10 tasks:
 ///
 /// ```
+/// # if racelab::sync::BACKEND != "std" { return Ok(()); } // run on real threads only
 /// use racelab::ThreadPool;
 ///
 /// let pool = ThreadPool::new(5)?;
@@ -60,6 +61,7 @@ pub struct ThreadPool {
 /// # Examples
 ///
 /// ```
+/// # if racelab::sync::BACKEND != "std" { return Ok(()); } // run on real threads only
 /// let pool = racelab::pool::Builder::new(2)
 ///     .name("io")
 ///     .stack_size(256 * 1024)
@@ -199,6 +201,7 @@ impl ThreadPool {
     /// # Examples
     ///
     /// ```
+    /// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
     /// let pool = racelab::ThreadPool::new(1).unwrap();
     /// pool.close();
     /// let refused = pool.apply_async(|| 1).unwrap_err();
@@ -256,6 +259,7 @@ impl ThreadPool {
     /// # Examples
     ///
     /// ```
+    /// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
     /// let pool = racelab::ThreadPool::new(3).unwrap();
     /// let lengths = pool.map(|s: &str| s.len(), ["a", "bb", "ccc"]);
     /// assert_eq!(lengths, [Ok(1), Ok(2), Ok(3)]);
