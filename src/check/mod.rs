@@ -385,7 +385,10 @@ impl Report {
                 .create(true)
                 .append(true)
                 .open(&path)
-                .and_then(|mut file| writeln!(file, "{}", self.record()));
+                // One write of the whole line: parallel tests append to the same file, and
+                // `writeln!` on a `File` may split a line over several writes, interleaving
+                // pieces of different records.
+                .and_then(|mut file| file.write_all(format!("{}\n", self.record()).as_bytes()));
             if let Err(err) = written {
                 panic!(
                     "cannot append to RACELAB_REPORT={}: {err}",
