@@ -151,7 +151,15 @@ pub fn run(root: &Path, criterion_args: &[String]) -> ExitCode {
     let load_start = load_average();
     let mut results = Results::default();
 
-    let mut cargo = Backend::Std.cargo(["bench", "--bench", "lock", "--bench", "pool"]);
+    let mut cargo = Backend::Std.cargo([
+        "bench",
+        "-p",
+        "racelab-bench",
+        "--bench",
+        "lock",
+        "--bench",
+        "pool",
+    ]);
     if !criterion_args.is_empty() {
         cargo = cargo.args(["--"]).args(criterion_args);
     }

@@ -260,14 +260,20 @@ impl Count {
     }
 }
 
-/// `cargo build --release --example icount` in `dir`; returns the binary.
+/// `cargo build --release -p racelab-bench --bin icount` in `dir`; returns the binary.
 fn build(root: &Path, dir: &Path, target: &Path) -> Result<PathBuf, String> {
     let mut cmd = scratch::cargo();
     if dir != root {
         cmd.current_dir(dir);
     }
-    cmd.env("CARGO_TARGET_DIR", target)
-        .args(["build", "--release", "--example", "icount"]);
+    cmd.env("CARGO_TARGET_DIR", target).args([
+        "build",
+        "--release",
+        "-p",
+        "racelab-bench",
+        "--example",
+        "icount",
+    ]);
     println!("    $ {}", shown(&cmd));
     // cargo's output only if the build fails: the trace-free copy warns about every recording
     // function it no longer calls.
@@ -282,7 +288,7 @@ fn build(root: &Path, dir: &Path, target: &Path) -> Result<PathBuf, String> {
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    Ok(target.join("release/examples/icount"))
+    Ok(target.join("release/icount"))
 }
 
 fn callgrind(binary: &Path, collect: &[&str], args: &[&str], out: &Path) -> Result<u64, String> {

@@ -11,8 +11,8 @@
 //!
 //! The counted functions are `#[no_mangle]` so that callgrind finds them by name.
 //!
-//! Run: `cargo xtask icount` (or by hand: `cargo build --release --example icount`, then
-//! `valgrind --tool=callgrind --toggle-collect=racelab_icount_lock target/release/examples/icount lock 1000`).
+//! Run: `cargo xtask icount` (or by hand: `cargo build --release -p racelab-bench --bin icount`, then
+//! `valgrind --tool=callgrind --toggle-collect=racelab_icount_lock target/release/icount lock 1000`).
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -66,7 +66,7 @@ fn gap_racelab(pool: &ThreadPool) -> usize {
         .sum()
 }
 
-// `threadpool` is a dev-dependency of std builds only (the checkers' clippy stages build examples).
+// `threadpool` is a dependency of std builds only (the checkers' clippy stages build this binary).
 #[cfg(not(any(loom, shuttle)))]
 fn gap_threadpool(pool: &threadpool::ThreadPool) -> usize {
     let (tx, rx) = mpsc::channel();
