@@ -7,7 +7,8 @@ pub use loom::sync::Arc;
 /// Atomics and fences (loom: every access is a scheduling point under the C11 model).
 pub mod atomic {
     pub use loom::sync::atomic::{
-        fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+        fence, AtomicBool, AtomicI16, AtomicI32, AtomicI64, AtomicI8, AtomicIsize, AtomicPtr,
+        AtomicU16, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
     };
 }
 

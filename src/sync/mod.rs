@@ -58,3 +58,48 @@ pub(crate) const SPIN_LIMIT: u32 = if cfg!(loom) {
 } else {
     100
 };
+
+#[cfg(test)]
+mod tests {
+    use super::atomic::{
+        AtomicBool, AtomicI16, AtomicI32, AtomicI64, AtomicI8, AtomicIsize, AtomicPtr, AtomicU16,
+        AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+    };
+
+    /// Uses every std atomic type with std's methods. Compiled under every backend (the loom
+    /// and shuttle clippy stages build the unit tests), run on std: the checkers' atomics only
+    /// work inside an execution.
+    #[cfg_attr(any(loom, shuttle), allow(dead_code))]
+    fn use_every_atomic_type() {
+        macro_rules! check_int {
+            ($($ty:ident),*) => {$(
+                let a = $ty::new(1);
+                assert_eq!(a.fetch_add(2, Ordering::Relaxed), 1, stringify!($ty));
+                assert_eq!(a.load(Ordering::Relaxed), 3, stringify!($ty));
+            )*};
+        }
+        check_int!(
+            AtomicI8,
+            AtomicI16,
+            AtomicI32,
+            AtomicI64,
+            AtomicIsize,
+            AtomicU8,
+            AtomicU16,
+            AtomicU32,
+            AtomicU64,
+            AtomicUsize
+        );
+        assert_eq!(AtomicI32::new(-1).fetch_sub(1, Ordering::Relaxed), -1);
+        assert!(!AtomicBool::new(false).swap(true, Ordering::Relaxed));
+        let mut x = 5;
+        let p = AtomicPtr::new(&mut x);
+        assert!(!p.load(Ordering::Relaxed).is_null());
+    }
+
+    #[test]
+    #[cfg(not(any(loom, shuttle)))]
+    fn every_std_atomic_type_is_offered() {
+        use_every_atomic_type();
+    }
+}

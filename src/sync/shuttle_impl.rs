@@ -10,7 +10,8 @@ pub use shuttle::sync::Arc;
 /// Atomics and fences (shuttle: each access is a scheduling point; all are SeqCst).
 pub mod atomic {
     pub use shuttle::sync::atomic::{
-        fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+        fence, AtomicBool, AtomicI16, AtomicI32, AtomicI64, AtomicI8, AtomicIsize, AtomicPtr,
+        AtomicU16, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
     };
 }
 

@@ -7,7 +7,8 @@ pub use std::sync::Arc;
 /// Atomics and fences (std).
 pub mod atomic {
     pub use std::sync::atomic::{
-        fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+        fence, AtomicBool, AtomicI16, AtomicI32, AtomicI64, AtomicI8, AtomicIsize, AtomicPtr,
+        AtomicU16, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
     };
 }
 
