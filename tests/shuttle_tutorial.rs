@@ -18,9 +18,8 @@ mod common;
 use std::collections::HashSet;
 
 use common::scenarios;
-use common::EXPECTED_PANIC;
-use racelab::check::{Explorer, Scheduler};
-use racelab::{TaskError, ThreadPool};
+use common::shuttle::{check, random_and_pct};
+use racelab::check::Scheduler;
 
 const WORKERS: usize = 5;
 const TASKS: usize = 10;
@@ -38,21 +37,14 @@ const MAP_SCHEDULES: usize = 5_000;
 fn tutorial(name: &str, scheduler: Scheduler) {
     let orders = std::sync::Arc::new(std::sync::Mutex::new(HashSet::new()));
     let seen = std::sync::Arc::clone(&orders);
-    let report = Explorer::new(name)
-        .scheduler(scheduler)
-        .iterations(EXAMPLE_SCHEDULES)
-        .run(move || {
-            let log = scenarios::tutorial_example(WORKERS, TASKS);
-            let order: Vec<String> = log.into_iter().step_by(2).collect();
-            seen.lock().unwrap().insert(order);
-        });
+    check(name, scheduler, EXAMPLE_SCHEDULES, move || {
+        let log = scenarios::tutorial_example(WORKERS, TASKS);
+        let order: Vec<String> = log.into_iter().step_by(2).collect();
+        seen.lock().unwrap().insert(order);
+    });
     let distinct = orders.lock().unwrap().len();
     println!("{name}: {distinct} distinct lock orders");
     if std::env::var_os("RACELAB_ITERATIONS").is_none() {
-        assert_eq!(
-            report.executions, EXAMPLE_SCHEDULES as u64,
-            "{name}: schedules explored"
-        );
         assert!(
             distinct > 1,
             "{name}: every schedule ran the tasks in one order"
@@ -60,56 +52,12 @@ fn tutorial(name: &str, scheduler: Scheduler) {
     }
 }
 
-#[test]
-fn tutorial_example_random() {
-    tutorial("shuttle_tutorial_random", Scheduler::Random);
+random_and_pct! {
+    tutorial_example: "shuttle_tutorial" => tutorial;
 }
 
-#[test]
-fn tutorial_example_pct3() {
-    tutorial("shuttle_tutorial_pct3", Scheduler::Pct { depth: 3 });
-}
-
-/// The tutorial's `pool.map`: results in input order whatever order the 5 workers finish in,
-/// and a panicking item reported in its place without disturbing the others.
-fn tutorial_map() {
-    let pool = ThreadPool::new(WORKERS).unwrap();
-    let results = pool.map(
-        |i: usize| {
-            if i == 3 {
-                panic!("{}", EXPECTED_PANIC);
-            }
-            i * i
-        },
-        0..TASKS,
-    );
-    let expected: Vec<_> = (0..TASKS)
-        .map(|i| {
-            if i == 3 {
-                Err(TaskError::Panicked {
-                    message: EXPECTED_PANIC.to_owned(),
-                })
-            } else {
-                Ok(i * i)
-            }
-        })
-        .collect();
-    assert_eq!(results, expected);
-}
-
-#[test]
-fn tutorial_map_random() {
-    common::quiet_expected_panics();
-    Explorer::new("shuttle_tutorial_map_random")
-        .iterations(MAP_SCHEDULES)
-        .run(tutorial_map);
-}
-
-#[test]
-fn tutorial_map_pct3() {
-    common::quiet_expected_panics();
-    Explorer::new("shuttle_tutorial_map_pct3")
-        .scheduler(Scheduler::Pct { depth: 3 })
-        .iterations(MAP_SCHEDULES)
-        .run(tutorial_map);
+random_and_pct! {
+    /// The tutorial's `pool.map`: results in input order, a panicking item in its place.
+    tutorial_map: "shuttle_tutorial_map", MAP_SCHEDULES,
+        || scenarios::tutorial_map(WORKERS, TASKS);
 }

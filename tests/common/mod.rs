@@ -1,9 +1,13 @@
-//! Test scenarios written once and run by every backend: `std_*.rs` runs them on real threads,
-//! `loom_*.rs` exhaustively, `shuttle_*.rs` on random and PCT schedules. Everything concurrent
-//! comes from `racelab::sync`, so the same code is checked by whichever backend is built.
+//! What the test binaries share: the scenarios, written once and run by every backend
+//! (`std_*.rs` runs them on real threads, `loom_*.rs` exhaustively, `shuttle_*.rs` on random
+//! and PCT schedules; everything concurrent comes from `racelab::sync`, so the same code is
+//! checked by whichever backend is built), the shuttle tiers' `check` helper, and the std
+//! tiers' watchdogs.
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod scenarios;
+#[cfg(shuttle)]
+pub mod shuttle;
 #[cfg(not(any(loom, shuttle)))]
 pub mod watch;
 
