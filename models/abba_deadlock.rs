@@ -3,13 +3,14 @@
 //! **The bug.** One thread takes lock A then B; another takes B then A. If each gets its first
 //! lock before the other gets its second, each waits for the lock the other holds — forever.
 //!
-//! **Where it comes from.** The tutorial's closing warning that concurrent code deadlocks; this
-//! is the classic way it happens (circular wait).
+//! **Where it comes from.** The tutorial (see README's tutorial section) ends with a warning
+//! that concurrent code deadlocks; this is the classic way it happens (circular wait).
 //!
 //! **Reading the trace.** `main` acquires A, `t1` acquires B; then `main` waits for B (held by
 //! `t1`) and `t1` waits for A (held by `main`). The report names that cycle.
 //!
-//! **The fix.** One global lock order: both threads take A before B (the `// FIX:` line).
+//! **The fix.** One global lock order: both threads take A before B (the `// FIX:` line, next
+//! to the `// BUG:` line it replaces).
 
 use racelab::check::FailureKind;
 use racelab::sync::{thread, Arc};
@@ -21,7 +22,7 @@ use crate::lab::{Loom, Model};
 pub const MODEL: Model = Model {
     name: "abba_deadlock",
     bug_class: "deadlock (lock order)",
-    source: "tutorial §5; classic circular wait",
+    source: "classic circular wait",
     fix: "take the locks in one global order",
     kind: FailureKind::Deadlock,
     message: "main holds A and waits for B (held by t1); t1 holds B and waits for A (held by main)",
@@ -49,7 +50,11 @@ fn scenario<const FIXED: bool>() {
     trace::label(&*b, "B");
     let (a2, b2) = (Arc::clone(&a), Arc::clone(&b));
     let other = thread::spawn(move || {
-        let (first, second) = if FIXED { (&a2, &b2) } else { (&b2, &a2) }; // FIX: same order as main
+        let (first, second) = if FIXED {
+            (&a2, &b2) // FIX: A, then B: the same order as main
+        } else {
+            (&b2, &a2) // BUG: B, then A: the opposite order to main
+        };
         let mut x = first.lock();
         let mut y = second.lock();
         note!("holds both");
@@ -69,29 +74,7 @@ fn scenario<const FIXED: bool>() {
 
 #[cfg(test)]
 mod tests {
-    use super::MODEL;
-    use crate::lab;
-
-    #[test]
-    #[cfg(loom)]
-    fn buggy_is_caught_by_loom() {
-        insta::assert_snapshot!("loom_buggy", lab::caught_by_loom(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(shuttle)]
-    fn buggy_is_caught_by_shuttle() {
-        insta::assert_snapshot!("shuttle_buggy", lab::caught_by_shuttle(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(not(any(loom, shuttle)))]
-    fn buggy_under_std_stress() {
-        lab::std_stress(&MODEL);
-    }
-
-    #[test]
-    fn fixed_passes() {
-        lab::fixed_passes(&MODEL);
+    crate::lab::model_tests! {
+        MODEL => buggy, fixed;
     }
 }

@@ -4,10 +4,11 @@
 //! take the lock and initialise. Two threads can both pass the check before either has
 //! initialised, and then both initialise, one after the other, each under the lock.
 //!
-//! **Where it comes from.** The tutorial's §5 warning about data races and inconsistency; this
-//! is the classic check-then-act race (lazy initialisation, "double-checked locking" without
-//! the second check). The lock makes each initialisation exclusive, but not the decision to
-//! initialise: that was taken on a check that is stale by the time the lock is held.
+//! **Where it comes from.** The tutorial (see README's tutorial section) ends with a warning
+//! about data races and inconsistency; this is the classic check-then-act race (lazy
+//! initialisation, "double-checked locking" without the second check). The lock makes each
+//! initialisation exclusive, but not the decision to initialise: that was taken on a check that
+//! is stale by the time the lock is held.
 //!
 //! **Reading the trace.** shuttle's trace is the classic interleaving: `main` and `t1` both
 //! check before either has initialised, both see "not initialised", and each in turn takes
@@ -17,10 +18,10 @@
 //! store only once it *reads* that store; until then it may return the older value, and here
 //! nothing forces it to. Either way the assertion after `join` counts two initialisations.
 //!
-//! **The fix.** Check again under the lock that guards the act (the `// FIX:` lines): the check
-//! that decides and the act it decides on are then one critical section, and the lock's
-//! Acquire sees every initialisation made under it. The first, lock-free check stays as a
-//! fast path once the resource is ready.
+//! **The fix.** Check again under the lock that guards the act (the `// FIX:` line, next to the
+//! `// BUG:` one): the check that decides and the act it decides on are then one critical
+//! section, and the lock's Acquire sees every initialisation made under it. The first,
+//! lock-free check stays as a fast path once the resource is ready.
 
 use racelab::check::FailureKind;
 use racelab::sync::atomic::{AtomicBool, Ordering};
@@ -33,7 +34,7 @@ use crate::lab::{Loom, Model};
 pub const MODEL: Model = Model {
     name: "check_then_act",
     bug_class: "race condition (check-then-act)",
-    source: "tutorial §5 (data races and inconsistency); classic lazy-initialisation race",
+    source: "classic lazy-initialisation race",
     fix: "re-check under the lock that guards the act",
     kind: FailureKind::Panic,
     message: "initialised twice",
@@ -73,8 +74,12 @@ fn ensure_initialised<const FIXED: bool>(lazy: &Lazy) {
     note!("check: not initialised");
     // The act, under the lock. By now the check may be stale.
     let mut inits = lazy.inits.lock();
-    if FIXED && *inits > 0 {
-        // FIX: check again, under the lock that guards the act.
+    let initialised = if FIXED {
+        *inits > 0 // FIX: check again, under the lock that guards the act
+    } else {
+        false // BUG: acts on the check above, made before the lock was held
+    };
+    if initialised {
         note!("re-check: initialised meanwhile");
         return;
     }
@@ -103,29 +108,7 @@ fn scenario<const FIXED: bool>() {
 
 #[cfg(test)]
 mod tests {
-    use super::MODEL;
-    use crate::lab;
-
-    #[test]
-    #[cfg(loom)]
-    fn buggy_is_caught_by_loom() {
-        insta::assert_snapshot!("loom_buggy", lab::caught_by_loom(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(shuttle)]
-    fn buggy_is_caught_by_shuttle() {
-        insta::assert_snapshot!("shuttle_buggy", lab::caught_by_shuttle(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(not(any(loom, shuttle)))]
-    fn buggy_under_std_stress() {
-        lab::std_stress(&MODEL);
-    }
-
-    #[test]
-    fn fixed_passes() {
-        lab::fixed_passes(&MODEL);
+    crate::lab::model_tests! {
+        MODEL => buggy, fixed;
     }
 }

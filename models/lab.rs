@@ -1,10 +1,12 @@
 //! What every model shares: its entry in the catalogue, and the checks its tests run.
 //!
 //! A model file defines `pub const MODEL: Model` and two functions, `buggy` and `fixed` (a file
-//! with a second flavour adds `MODEL_<FLAVOUR>` and its own pair); its
-//! tests call [`caught_by_loom`], [`caught_by_shuttle`], [`fixed_passes`] and [`std_stress`],
-//! which assert the expected failure *kind and message*, and snapshot the swimlane themselves
-//! (insta names a snapshot after the calling module).
+//! with a second flavour adds `MODEL_<FLAVOUR>` and its own pair, e.g. `buggy_locked` and
+//! `fixed_locked`). Its tests module calls `model_tests!` (below), which writes the standard
+//! tests of each pair: they call [`caught_by_loom`], [`caught_by_shuttle`] (or
+//! [`missed_by_shuttle`]), [`std_stress`] and [`fixed_passes`], which assert the expected
+//! failure *kind and message*, and snapshot the swimlane (insta names a snapshot after the
+//! calling module: `racelab_models__<file>__tests__loom_buggy.snap`).
 
 use racelab::check::{Explorer, Failure, FailureKind, Scheduler};
 
@@ -177,3 +179,119 @@ pub fn std_stress(model: &Model) -> Option<Failure> {
         Err(_) => None,
     }
 }
+
+/// Writes a model file's standard tests, inside its `#[cfg(test)] mod tests`, one group per
+/// buggy/fixed pair `MODEL => buggy, fixed`. The tests are named after the pair's two functions,
+/// so for `MODEL_LOCKED => buggy_locked, fixed_locked`:
+///
+/// | test | backend | what it checks |
+/// |---|---|---|
+/// | `buggy_locked_is_caught_by_loom` | loom | [`caught_by_loom`]; snapshot `loom_buggy_locked` |
+/// | `buggy_locked_is_caught_by_shuttle` | shuttle | [`caught_by_shuttle`]; snapshot `shuttle_buggy_locked` |
+/// | `buggy_locked_under_std_stress` | std | [`std_stress`] |
+/// | `fixed_locked_passes` | each | [`fixed_passes`] |
+///
+/// Options, in braces after a pair, each at most once, in any order:
+///
+/// - `quiet_panics: MESSAGE`: each test first silences the panics that start with `MESSAGE`
+///   (`racelab::check::quiet_panics`), for a model whose buggy variant panics on purpose;
+/// - `shuttle: misses`: `<buggy>_is_missed_by_shuttle` ([`missed_by_shuttle`]) takes the place
+///   of the shuttle test, for a bug shuttle cannot see (`shuttle: false` in the `Model`);
+/// - `std: none`: no std stress test, for a buggy variant that is undefined behaviour on real
+///   threads.
+///
+/// ```ignore
+/// #[cfg(test)]
+/// mod tests {
+///     crate::lab::model_tests! {
+///         MODEL => buggy, fixed;
+///         MODEL_CELL => buggy_cell, fixed_cell { shuttle: misses, std: none };
+///     }
+/// }
+/// ```
+///
+/// The `MODEL` constants are the enclosing file's (`super::`). A test that does not fit this
+/// shape is written out in the same module, next to the call.
+#[cfg(test)]
+macro_rules! model_tests {
+    // A pair's options, gathered into [quiet_panics] [shuttle] [std]; then its tests.
+    (@options $pair:tt [] $shuttle:tt $std:tt quiet_panics: $message:expr $(, $($rest:tt)*)?) => {
+        $crate::lab::model_tests!(@options $pair [$message] $shuttle $std $($($rest)*)?);
+    };
+    (@options $pair:tt $quiet:tt [catches] $std:tt shuttle: misses $(, $($rest:tt)*)?) => {
+        $crate::lab::model_tests!(@options $pair $quiet [misses] $std $($($rest)*)?);
+    };
+    (@options $pair:tt $quiet:tt $shuttle:tt [stress] std: none $(, $($rest:tt)*)?) => {
+        $crate::lab::model_tests!(@options $pair $quiet $shuttle [none] $($($rest)*)?);
+    };
+    (@options $pair:tt $quiet:tt $shuttle:tt $std:tt) => {
+        $crate::lab::model_tests!(@caught loom $pair $quiet);
+        $crate::lab::model_tests!(@shuttle $shuttle $pair $quiet);
+        $crate::lab::model_tests!(@std $std $pair $quiet);
+        $crate::lab::model_tests!(@fixed $pair $quiet);
+    };
+    (@caught $backend:ident [$model:ident $buggy:ident $fixed:ident] [$($quiet:expr)?]) => {
+        ::pastey::paste! {
+            #[test]
+            #[cfg($backend)]
+            fn [<$buggy _is_caught_by_ $backend>]() {
+                $(racelab::check::quiet_panics($quiet);)?
+                insta::assert_snapshot!(
+                    concat!(stringify!($backend), "_", stringify!($buggy)),
+                    $crate::lab::[<caught_by_ $backend>](&super::$model).swimlane(),
+                    concat!(
+                        "lab::caught_by_",
+                        stringify!($backend),
+                        "(&",
+                        stringify!($model),
+                        ").swimlane()"
+                    )
+                );
+            }
+        }
+    };
+    (@shuttle [catches] $pair:tt $quiet:tt) => {
+        $crate::lab::model_tests!(@caught shuttle $pair $quiet);
+    };
+    (@shuttle [misses] [$model:ident $buggy:ident $fixed:ident] [$($quiet:expr)?]) => {
+        ::pastey::paste! {
+            #[test]
+            #[cfg(shuttle)]
+            fn [<$buggy _is_missed_by_shuttle>]() {
+                $(racelab::check::quiet_panics($quiet);)?
+                $crate::lab::missed_by_shuttle(&super::$model);
+            }
+        }
+    };
+    (@std [stress] [$model:ident $buggy:ident $fixed:ident] [$($quiet:expr)?]) => {
+        ::pastey::paste! {
+            #[test]
+            #[cfg(not(any(loom, shuttle)))]
+            fn [<$buggy _under_std_stress>]() {
+                $(racelab::check::quiet_panics($quiet);)?
+                $crate::lab::std_stress(&super::$model);
+            }
+        }
+    };
+    (@std [none] $pair:tt $quiet:tt) => {};
+    (@fixed [$model:ident $buggy:ident $fixed:ident] [$($quiet:expr)?]) => {
+        ::pastey::paste! {
+            #[test]
+            fn [<$fixed _passes>]() {
+                $(racelab::check::quiet_panics($quiet);)?
+                $crate::lab::fixed_passes(&super::$model);
+            }
+        }
+    };
+    // The pairs, one after another.
+    () => {};
+    ($model:ident => $buggy:ident, $fixed:ident $({ $($options:tt)* })?; $($rest:tt)*) => {
+        $crate::lab::model_tests!(
+            @options [$model $buggy $fixed] [] [catches] [stress] $($($options)*)?
+        );
+        $crate::lab::model_tests!($($rest)*);
+    };
+}
+
+#[cfg(test)]
+pub(crate) use model_tests;

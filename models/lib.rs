@@ -1,6 +1,9 @@
-//! The race lab: one file per model. Each model is a small program with a `buggy` and a
-//! `fixed` variant that differ only in the lines marked `// FIX:`; its tests show the buggy
-//! one caught (by kind and message) and the fixed one passing, under every backend it fits.
+//! The race lab: one file per model. Each model is a small program with a `buggy` and a `fixed`
+//! variant that differ only in the lines marked `// BUG:` (the buggy variant's) and `// FIX:`
+//! (their fixed twins), side by side in an `if FIXED { .. } else { .. }`; its tests show the
+//! buggy one caught (by kind and message) and the fixed one passing, under every backend it
+//! fits. "The tutorial" the models cite is the Python lock-and-pool example racelab grew from,
+//! shown next to its racelab version in README's tutorial section.
 //!
 //! `models/README.md` is the catalogue; `cargo xtask model NAME` tells a model's story, runs
 //! it, and prints the failing interleaving and the command that replays it.

@@ -6,8 +6,8 @@
 //! simply gone. To make that checkable, the model's work phase needs two tasks at once (they
 //! meet at a meeting point, as two halves of a job would), which the convoy never allows.
 //!
-//! **Where it comes from.** The tutorial's §4 example: ten tasks of `time.sleep(1)` under one
-//! lock take about ten seconds on five workers, not two.
+//! **Where it comes from.** The tutorial's example (see README's tutorial section): ten tasks
+//! of `time.sleep(0.1)` under one lock take about a second on five workers, not 0.2 s.
 //!
 //! **Reading the trace.** A worker starts task 1, takes `lock`, and reaches the meeting point
 //! (`acquire meeting` / `release meeting`: the meeting point's own small lock), where it parks,
@@ -15,10 +15,10 @@
 //! waits for `lock`, held by the first worker. Neither can move. loom and shuttle report this
 //! deadlock in every schedule: the convoy is not an unlucky interleaving but the design.
 //!
-//! **The fix.** Hold the lock only around the shared update (the `// FIX:` line): the work
-//! phases overlap, the tasks meet, and each then adds its result under the lock. The test
-//! `measure_makespans` times the tutorial's workload both ways (about 5× slower with the lock
-//! held for the whole task):
+//! **The fix.** Hold the lock only around the shared update (the `// FIX:` line, next to the
+//! `// BUG:` one): the work phases overlap, the tasks meet, and each then adds its result under
+//! the lock. The test `measure_makespans` times the tutorial's workload both ways (about 5×
+//! slower with the lock held for the whole task):
 //! `cargo test -p racelab-models --lib -- lock_convoy::tests::measure_makespans --exact --ignored --nocapture`.
 
 use racelab::check::FailureKind;
@@ -33,7 +33,7 @@ use crate::lab::{Loom, Model};
 pub const MODEL: Model = Model {
     name: "lock_convoy",
     bug_class: "lock convoy (critical section covers the whole task)",
-    source: "tutorial §4 (the lock held across the sleep)",
+    source: "the tutorial's example (the lock held across the sleep)",
     fix: "hold the lock only around the shared update",
     kind: FailureKind::Deadlock,
     message: "waits for lock (held by racelab-worker-",
@@ -83,7 +83,11 @@ fn scenario<const FIXED: bool>() {
 /// The tutorial's task: "started", the work, the shared update, "finished". The lock is taken
 /// as the task starts (the tutorial's shape) or only for the update (the fix).
 fn task<const FIXED: bool>(i: usize, total: &Lock<usize>, work: impl FnOnce()) {
-    let held = if FIXED { None } else { Some(total.lock()) }; // FIX: no lock for the work phase
+    let held = if FIXED {
+        None // FIX: no lock yet: the work phase runs unlocked
+    } else {
+        Some(total.lock()) // BUG: the lock from the first line: the work phase runs under it
+    };
     note!("task {i} started");
     work();
     // The shared update, under the lock held since the start, or taken just for it.
@@ -137,30 +141,8 @@ impl Meeting {
 
 #[cfg(test)]
 mod tests {
-    use super::MODEL;
-    use crate::lab;
-
-    #[test]
-    #[cfg(loom)]
-    fn buggy_is_caught_by_loom() {
-        insta::assert_snapshot!("loom_buggy", lab::caught_by_loom(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(shuttle)]
-    fn buggy_is_caught_by_shuttle() {
-        insta::assert_snapshot!("shuttle_buggy", lab::caught_by_shuttle(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(not(any(loom, shuttle)))]
-    fn buggy_under_std_stress() {
-        lab::std_stress(&MODEL);
-    }
-
-    #[test]
-    fn fixed_passes() {
-        lab::fixed_passes(&MODEL);
+    crate::lab::model_tests! {
+        MODEL => buggy, fixed;
     }
 
     /// The tutorial's workload — 5 workers, 10 tasks of 50 ms of work each — run once with the
@@ -186,7 +168,7 @@ mod tests {
             let results: Vec<_> = (1..=TASKS)
                 .map(|i| {
                     let total = Arc::clone(&total);
-                    // Here the sleep *is* the work (the tutorial's `time.sleep(1)`), not a
+                    // Here the sleep *is* the work (the tutorial's `time.sleep(0.1)`), not a
                     // way to synchronise.
                     let work = || std::thread::sleep(WORK);
                     pool.apply_async(move || super::task::<FIXED>(i, &total, work))

@@ -4,10 +4,11 @@
 //! other thread reads between that read and that write, both write the same value and one
 //! increment is lost: two increments, a final count of 1.
 //!
-//! **Where it comes from.** The tutorial's §5 warning about data races and inconsistency:
-//! shared state updated by several threads at once. Python's `counter += 1` is exactly this
-//! read-modify-write (a load, an add, a store), and so is the lock used the wrong way —
-//! "lock-read, unlock, lock-write" — the second pair in this file ([`MODEL_LOCKED`]).
+//! **Where it comes from.** The tutorial (see README's tutorial section) ends with a warning
+//! about data races and inconsistency: shared state updated by several threads at once.
+//! Python's `counter += 1` is exactly this read-modify-write (a load, an add, a store), and so
+//! is the tutorial's lock used the wrong way — "lock-read, unlock, lock-write" — the second
+//! pair in this file ([`MODEL_LOCKED`]).
 //!
 //! **Reading the trace.** shuttle's trace is the classic interleaving: `main` reads count = 0,
 //! `t1` reads count = 0 before `main` writes, and both write 0 + 1 = 1 — the second write
@@ -20,8 +21,9 @@
 //! released between the read and the write, and the other thread's read slips into the gap.
 //!
 //! **The fix.** Make the read and the write one indivisible step: `fetch_add` (the `// FIX:`
-//! lines), which always reads the latest value and lets nothing in between; in the lock
-//! flavour, hold the lock from the read to the write — one critical section, not two.
+//! line, next to the `// BUG:` one), which always reads the latest value and lets nothing in
+//! between; in the lock flavour, hold the lock from the read to the write — one critical
+//! section, not two.
 
 use racelab::check::FailureKind;
 use racelab::sync::atomic::{AtomicUsize, Ordering};
@@ -34,7 +36,7 @@ use crate::lab::{Loom, Model};
 pub const MODEL: Model = Model {
     name: "lost_update",
     bug_class: "race condition (lost update)",
-    source: "tutorial §5 (data races and inconsistency); classic read-modify-write race",
+    source: "classic read-modify-write race (Python's `counter += 1`)",
     fix: "read and write in one atomic step (fetch_add)",
     kind: FailureKind::Panic,
     message: "lost update: count = 1, expected 2",
@@ -49,7 +51,7 @@ pub const MODEL: Model = Model {
 pub const MODEL_LOCKED: Model = Model {
     name: "lost_update_locked",
     bug_class: "race condition (lost update)",
-    source: "tutorial §5 (the tutorial's lock, released between the read and the write)",
+    source: "the tutorial's lock, released between the read and the write",
     fix: "one critical section from the read to the write",
     kind: FailureKind::Panic,
     message: "lost update: count = 1, expected 2",
@@ -92,7 +94,7 @@ fn increment<const FIXED: bool>(count: &AtomicUsize) {
     } else {
         let seen = count.load(Ordering::Relaxed);
         note!("read count = {seen}");
-        // The other thread may read (or write) here.
+        // BUG: writes back what it read, over whatever the other thread wrote in between.
         count.store(seen + 1, Ordering::Relaxed);
         note!("write count = {}", seen + 1);
     }
@@ -109,15 +111,15 @@ fn scenario<const FIXED: bool>() {
 }
 
 fn increment_locked<const FIXED: bool>(count: &Lock<usize>) {
-    let mut guard = count.lock();
+    let guard = count.lock();
     let seen = *guard;
     note!("read count = {seen}");
-    if !FIXED {
-        // FIX: the fixed variant keeps the lock from the read to the write; this one lets it
-        // go and takes it again, so the other thread's read fits in between.
-        drop(guard);
-        guard = count.lock();
-    }
+    let mut guard = if FIXED {
+        guard // FIX: keeps the lock from the read to the write
+    } else {
+        drop(guard); // BUG: lets the lock go: the other thread's read fits in here
+        count.lock()
+    };
     *guard = seen + 1;
     note!("write count = {}", seen + 1);
 }
@@ -135,58 +137,8 @@ fn scenario_locked<const FIXED: bool>() {
 
 #[cfg(test)]
 mod tests {
-    use super::{MODEL, MODEL_LOCKED};
-    use crate::lab;
-
-    #[test]
-    #[cfg(loom)]
-    fn buggy_is_caught_by_loom() {
-        insta::assert_snapshot!("loom_buggy", lab::caught_by_loom(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(loom)]
-    fn buggy_locked_is_caught_by_loom() {
-        insta::assert_snapshot!(
-            "loom_buggy_locked",
-            lab::caught_by_loom(&MODEL_LOCKED).swimlane()
-        );
-    }
-
-    #[test]
-    #[cfg(shuttle)]
-    fn buggy_is_caught_by_shuttle() {
-        insta::assert_snapshot!("shuttle_buggy", lab::caught_by_shuttle(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(shuttle)]
-    fn buggy_locked_is_caught_by_shuttle() {
-        insta::assert_snapshot!(
-            "shuttle_buggy_locked",
-            lab::caught_by_shuttle(&MODEL_LOCKED).swimlane()
-        );
-    }
-
-    #[test]
-    #[cfg(not(any(loom, shuttle)))]
-    fn buggy_under_std_stress() {
-        lab::std_stress(&MODEL);
-    }
-
-    #[test]
-    #[cfg(not(any(loom, shuttle)))]
-    fn buggy_locked_under_std_stress() {
-        lab::std_stress(&MODEL_LOCKED);
-    }
-
-    #[test]
-    fn fixed_passes() {
-        lab::fixed_passes(&MODEL);
-    }
-
-    #[test]
-    fn fixed_locked_passes() {
-        lab::fixed_passes(&MODEL_LOCKED);
+    crate::lab::model_tests! {
+        MODEL => buggy, fixed;
+        MODEL_LOCKED => buggy_locked, fixed_locked;
     }
 }

@@ -5,11 +5,12 @@
 //! registered waiter. If the notifier runs between the waiter's check and its registration, it
 //! finds nobody to wake, and the waiter parks for a wake-up that has come and gone — forever.
 //!
-//! **Where it comes from.** The tutorial's §5 warning that concurrent code deadlocks; this is
-//! the classic lost wake-up (check, then go to sleep, with no token to remember a wake-up sent
-//! in between — a condition-variable wait outside the lock that guards its condition). Every
-//! step here is under the lock; the bug is that the check and the registration are two
-//! critical sections, not one.
+//! **Where it comes from.** The tutorial (see README's tutorial section) ends with a warning
+//! that concurrent code deadlocks; this is the classic lost wake-up (check, then go to sleep,
+//! with no token to remember a wake-up sent in between — a condition-variable wait outside the
+//! lock that guards its condition). Every step here is under the lock; the bug is the order of
+//! the waiter's two critical sections: it checks, then registers, and a `set` that runs
+//! between the two finds nobody to wake.
 //!
 //! The second pair in this file ([`MODEL_NO_RECHECK`]) is the classic's twin: a wait that does
 //! not re-check its condition after a wake-up. `park` may return without the condition — on a
@@ -25,10 +26,11 @@
 //! and returns at once on that token, with item 2 not yet published. shuttle's trace is a
 //! spurious wake-up: `main`'s second `park` returns with no `unpark` at all.
 //!
-//! **The fix.** Register before checking (the `// FIX:` lines): a `set` that runs after the
-//! check then finds the waiter, one that runs before it is seen by the check, and `park`'s
-//! token covers an `unpark` that lands between the check and the `park`. In the no-re-check
-//! pair: loop back and check again after every wake-up — a wake-up is a hint, not a promise.
+//! **The fix.** The same two critical sections, the other way round: register, then check (the
+//! `// FIX:` line, next to the `// BUG:` one). A `set` that runs before the registration is
+//! seen by the check; one that runs after it finds the waiter, and `park`'s token covers an
+//! `unpark` that lands between the check and the `park`. In the no-re-check pair: loop back
+//! and check again after every wake-up — a wake-up is a hint, not a promise.
 
 use racelab::check::FailureKind;
 use racelab::sync::atomic::{AtomicUsize, Ordering};
@@ -42,7 +44,7 @@ use crate::lab::{Loom, Model};
 pub const MODEL: Model = Model {
     name: "lost_wakeup",
     bug_class: "deadlock (lost wake-up)",
-    source: "tutorial §5; classic lost wake-up (check, then register, then sleep)",
+    source: "classic lost wake-up (check, then register, then sleep)",
     fix: "register as a waiter before checking the condition",
     kind: FailureKind::Deadlock,
     // loom, shuttle and the std watchdog word it differently; this is what they share.
@@ -58,7 +60,7 @@ pub const MODEL: Model = Model {
 pub const MODEL_NO_RECHECK: Model = Model {
     name: "lost_wakeup_no_recheck",
     bug_class: "race condition (wait without re-check)",
-    source: "tutorial §5; classic wait without a re-check loop (spurious or stale wake-up)",
+    source: "classic wait without a re-check loop (spurious or stale wake-up)",
     fix: "re-check the condition after every wake-up, in a loop",
     kind: FailureKind::Panic,
     // The item differs: a stale token (loom) fails at item 2, a spurious wake-up (shuttle)
@@ -128,13 +130,15 @@ impl Event {
     fn wait<const FIXED: bool>(&self) {
         loop {
             if FIXED {
-                self.register(); // FIX: register first, so a `set` after the check finds us
-            }
-            if self.is_set() {
-                return;
-            }
-            if !FIXED {
-                self.register(); // FIX: registering after the check is too late
+                self.register(); // FIX: register, then check: a later `set` finds the waiter
+                if self.is_set() {
+                    return;
+                }
+            } else {
+                if self.is_set() {
+                    return;
+                }
+                self.register(); // BUG: check, then register: a `set` in between wakes nobody
             }
             trace::waiting("the flag");
             thread::park();
@@ -186,8 +190,10 @@ fn take<const FIXED: bool>(published: &AtomicUsize, item: usize) {
         note!("park");
         thread::park();
         note!("woken");
-        if !FIXED {
-            break; // FIX: loop back and re-check: a wake-up is a hint, not a promise
+        if FIXED {
+            continue; // FIX: loop back and re-check: a wake-up is a hint, not a promise
+        } else {
+            break; // BUG: takes the wake-up for the condition
         }
     }
     // Acquire: as above.
@@ -218,58 +224,8 @@ fn scenario_no_recheck<const FIXED: bool>() {
 
 #[cfg(test)]
 mod tests {
-    use super::{MODEL, MODEL_NO_RECHECK};
-    use crate::lab;
-
-    #[test]
-    #[cfg(loom)]
-    fn buggy_is_caught_by_loom() {
-        insta::assert_snapshot!("loom_buggy", lab::caught_by_loom(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(loom)]
-    fn buggy_no_recheck_is_caught_by_loom() {
-        insta::assert_snapshot!(
-            "loom_buggy_no_recheck",
-            lab::caught_by_loom(&MODEL_NO_RECHECK).swimlane()
-        );
-    }
-
-    #[test]
-    #[cfg(shuttle)]
-    fn buggy_is_caught_by_shuttle() {
-        insta::assert_snapshot!("shuttle_buggy", lab::caught_by_shuttle(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(shuttle)]
-    fn buggy_no_recheck_is_caught_by_shuttle() {
-        insta::assert_snapshot!(
-            "shuttle_buggy_no_recheck",
-            lab::caught_by_shuttle(&MODEL_NO_RECHECK).swimlane()
-        );
-    }
-
-    #[test]
-    #[cfg(not(any(loom, shuttle)))]
-    fn buggy_under_std_stress() {
-        lab::std_stress(&MODEL);
-    }
-
-    #[test]
-    #[cfg(not(any(loom, shuttle)))]
-    fn buggy_no_recheck_under_std_stress() {
-        lab::std_stress(&MODEL_NO_RECHECK);
-    }
-
-    #[test]
-    fn fixed_passes() {
-        lab::fixed_passes(&MODEL);
-    }
-
-    #[test]
-    fn fixed_no_recheck_passes() {
-        lab::fixed_passes(&MODEL_NO_RECHECK);
+    crate::lab::model_tests! {
+        MODEL => buggy, fixed;
+        MODEL_NO_RECHECK => buggy_no_recheck, fixed_no_recheck;
     }
 }

@@ -5,10 +5,11 @@
 //! `release()` never runs. The lock stays held by a task that has finished, and every task that
 //! asks for it afterwards waits forever.
 //!
-//! **Where it comes from.** The tutorial's §3.2, `acquire()` / `try: … finally: release()`,
-//! with the `finally` left out: the `?` below is the exception that skips the release. A
-//! second flavour, [`buggy_panic`], is the tutorial's pool: the task panics between the two
-//! calls, the pool catches the panic and reports it through `get()` — and the lock stays held.
+//! **Where it comes from.** The tutorial's task (see README's tutorial section), `acquire()` /
+//! `try: … finally: release()`, with the `finally` left out: the task's `?` is the exception
+//! that skips the release. A second flavour, [`buggy_panic`], is the tutorial's pool: the task
+//! panics between the two calls, the pool catches the panic and reports it through `get()` —
+//! and the lock stays held.
 //!
 //! **Reading the trace.** Two tasks run on threads named `task-1` and `task-2`. `task-1`
 //! acquires `lock`, fails to parse its input and returns early: its column ends with the lock
@@ -19,9 +20,10 @@
 //! the task, now idle.
 //!
 //! **The fix.** Release on every way out, as Python's `finally` does: a drop guard (here
-//! `Finally`, a few lines; in real code [`Lock<T>`](racelab::Lock)'s guard) takes the place of
-//! the explicit `release()` (the `// FIX:` lines). It releases on an early return and while
-//! unwinding from a panic alike.
+//! `Finally`, a few lines; in real code the guard of [`Lock<T>`](racelab::Lock)) takes the
+//! place of the `release()` at the end (the `// FIX:` line against the `// BUG:` one, in each
+//! flavour). It releases at the end, on an early return and while unwinding from a panic
+//! alike.
 
 use std::num::ParseIntError;
 
@@ -35,7 +37,7 @@ use crate::lab::{Loom, Model};
 pub const MODEL: Model = Model {
     name: "missing_release",
     bug_class: "deadlock (lock never released)",
-    source: "tutorial §3.2 (acquire / try-finally release) without the finally",
+    source: "the tutorial's acquire / try-finally release, without the finally",
     fix: "release in a drop guard (Python's finally), never by hand at the end",
     kind: FailureKind::Deadlock,
     message: "task-2 waits for lock (held by task-1)",
@@ -111,19 +113,27 @@ fn scenario<const FIXED: bool>() {
     assert_eq!(results[1], Ok(49));
 }
 
-/// The tutorial's task: under the lock, print "started", do the work, print "finished".
-/// The work is parsing `input` and squaring it; bad input is an error, returned with `?`.
+/// The tutorial's task: takes the lock, does its work, lets the lock go.
 fn task<const FIXED: bool>(lock: &RawLock, i: usize, input: &str) -> Result<u64, ParseIntError> {
     lock.acquire();
-    let _finally = FIXED.then(|| Finally(lock)); // FIX: release on every way out
+    if FIXED {
+        let _finally = Finally(lock); // FIX: released on every way out of this block
+        work(i, input)
+    } else {
+        let square = work(i, input)?;
+        lock.release().expect("the lock is held"); // BUG: the `?` above returns past this line
+        Ok(square)
+    }
+}
+
+/// The work done under the lock: print "started", parse `input` and square it, print
+/// "finished". Bad input is an error, returned with `?`.
+fn work(i: usize, input: &str) -> Result<u64, ParseIntError> {
     note!("task {i} started");
     let n: u64 = input
         .parse()
         .inspect_err(|_| note!("task {i}: bad input, returns"))?;
     note!("task {i} finished");
-    if !FIXED {
-        lock.release().expect("the lock is held"); // FIX: the fixed task's guard releases instead
-    }
     Ok(n * n)
 }
 
@@ -145,17 +155,26 @@ fn pool_scenario<const FIXED: bool>() {
     lock.release().expect("the lock is held");
 }
 
-/// The tutorial's task again, but its work panics on bad input (Python: raises) instead of
-/// returning an error.
+/// The tutorial's task again, on the pool, with work that panics on bad input (Python: raises)
+/// instead of returning an error.
 fn panicking_task<const FIXED: bool>(lock: &RawLock, input: &str) -> u64 {
     lock.acquire();
-    let _finally = FIXED.then(|| Finally(lock)); // FIX: release on every way out, unwinding too
+    if FIXED {
+        let _finally = Finally(lock); // FIX: released on every way out, unwinding too
+        panicking_work(input)
+    } else {
+        let square = panicking_work(input);
+        lock.release().expect("the lock is held"); // BUG: a panic above unwinds past this line
+        square
+    }
+}
+
+/// The work: print "started", parse `input` (panicking if it is not a number) and square it,
+/// print "finished".
+fn panicking_work(input: &str) -> u64 {
     note!("task 1 started");
     let n: u64 = input.parse().unwrap_or_else(|_| panic!("{PANIC_MESSAGE}"));
     note!("task 1 finished");
-    if !FIXED {
-        lock.release().expect("the lock is held"); // FIX: the fixed task's guard releases instead
-    }
     n * n
 }
 
@@ -171,62 +190,8 @@ impl Drop for Finally<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{MODEL, MODEL_PANIC, PANIC_MESSAGE};
-    use crate::lab;
-
-    #[test]
-    #[cfg(loom)]
-    fn buggy_is_caught_by_loom() {
-        insta::assert_snapshot!("loom_buggy", lab::caught_by_loom(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(shuttle)]
-    fn buggy_is_caught_by_shuttle() {
-        insta::assert_snapshot!("shuttle_buggy", lab::caught_by_shuttle(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(not(any(loom, shuttle)))]
-    fn buggy_under_std_stress() {
-        lab::std_stress(&MODEL);
-    }
-
-    #[test]
-    fn fixed_passes() {
-        lab::fixed_passes(&MODEL);
-    }
-
-    #[test]
-    #[cfg(loom)]
-    fn buggy_panic_is_caught_by_loom() {
-        racelab::check::quiet_panics(PANIC_MESSAGE);
-        insta::assert_snapshot!(
-            "loom_buggy_panic",
-            lab::caught_by_loom(&MODEL_PANIC).swimlane()
-        );
-    }
-
-    #[test]
-    #[cfg(shuttle)]
-    fn buggy_panic_is_caught_by_shuttle() {
-        racelab::check::quiet_panics(PANIC_MESSAGE);
-        insta::assert_snapshot!(
-            "shuttle_buggy_panic",
-            lab::caught_by_shuttle(&MODEL_PANIC).swimlane()
-        );
-    }
-
-    #[test]
-    #[cfg(not(any(loom, shuttle)))]
-    fn buggy_panic_under_std_stress() {
-        racelab::check::quiet_panics(PANIC_MESSAGE);
-        lab::std_stress(&MODEL_PANIC);
-    }
-
-    #[test]
-    fn fixed_panic_passes() {
-        racelab::check::quiet_panics(PANIC_MESSAGE);
-        lab::fixed_passes(&MODEL_PANIC);
+    crate::lab::model_tests! {
+        MODEL => buggy, fixed;
+        MODEL_PANIC => buggy_panic, fixed_panic { quiet_panics: super::PANIC_MESSAGE };
     }
 }

@@ -4,19 +4,21 @@
 //! and waits for it in `get()`. Once both workers run such a task, both subtasks sit in the
 //! queue behind them with no free worker to run them, and every `get()` waits forever.
 //!
-//! **Where it comes from.** The tutorial's pool (§3.1) with nested work: a task that calls
-//! `apply_async(...).get()` on its own pool. Python's `ThreadPool` and `ThreadPoolExecutor`
-//! deadlock the same way; it is the classic thread-starvation deadlock of fixed-size pools.
+//! **Where it comes from.** The tutorial's pool (see README's tutorial section) with nested
+//! work: a task that calls `apply_async(...).get()` on its own pool. Python's `ThreadPool` and
+//! `ThreadPoolExecutor` deadlock the same way; it is the classic thread-starvation deadlock of
+//! fixed-size pools.
 //!
-//! **Reading the trace.** `main` submits task A (task 1) and task B (task 2), then waits for
-//! A. Each worker starts one of them; each submits its subtask (A1, B1: tasks 3 and 4) to the
-//! pool it runs on and waits for it. The subtasks are queued but never started: the only
-//! workers are the ones waiting. Every thread is parked and no lock is held; the report lists
-//! who waits for which result.
+//! **Reading the trace.** The pool numbers tasks in the order they are submitted. `main`
+//! submits tasks 1 and 2, then waits for task 1. Each worker starts one of them; each submits
+//! its subtask to the pool it runs on (tasks 3 and 4, in whichever order the two get there)
+//! and waits for it. The subtasks are queued but never started: the only workers are the ones
+//! waiting. Every thread is parked and no lock is held; the report lists who waits for which
+//! task's result.
 //!
 //! **The fix.** Never make a worker wait for work queued behind it on its own pool: the
-//! subtasks get a pool of their own (the `// FIX:` line). A worker of the task pool then waits
-//! only for a subtask worker, and subtasks wait for nothing.
+//! subtasks get a pool of their own (the `// FIX:` line, next to the `// BUG:` one). A worker
+//! of the task pool then waits only for a subtask worker, and subtasks wait for nothing.
 
 use racelab::check::FailureKind;
 use racelab::sync::Arc;
@@ -28,7 +30,7 @@ use crate::lab::{Loom, Model};
 pub const MODEL: Model = Model {
     name: "pool_starvation",
     bug_class: "deadlock (pool starvation)",
-    source: "tutorial §3.1 (the pool); classic thread-starvation deadlock",
+    source: "the tutorial's pool, with nested work; classic thread-starvation deadlock",
     fix: "subtasks get a pool of their own: no worker waits for work queued behind it",
     kind: FailureKind::Deadlock,
     message: "racelab-worker-0 waits for the result of task",
@@ -51,28 +53,34 @@ pub fn fixed() {
 
 fn scenario<const FIXED: bool>() {
     let pool = pool_of(2);
-    let subpool = if FIXED { pool_of(1) } else { Arc::clone(&pool) }; // FIX: a pool for the subtasks
-    let tasks: Vec<_> = [("A", 10), ("B", 20)]
+    let subpool = if FIXED {
+        pool_of(1) // FIX: the subtasks get a pool of their own
+    } else {
+        Arc::clone(&pool) // BUG: the subtasks queue behind the tasks that wait for them
+    };
+    // Tasks 1 and 2: the pool numbers tasks as they are submitted, and `main` submits these
+    // before any subtask.
+    let tasks: Vec<_> = [(1, 10), (2, 20)]
         .into_iter()
-        .map(|(name, input)| {
+        .map(|(n, input)| {
             let subpool = Arc::clone(&subpool);
             let task = pool.apply_async(move || {
-                note!("task {name}: submit subtask {name}1");
+                note!("task {n}: submit its subtask");
                 let subtask = subpool
                     .apply_async(move || {
-                        note!("subtask {name}1 runs");
+                        note!("task {n}'s subtask runs");
                         input + 1
                     })
                     .unwrap();
-                note!("task {name}: get() subtask {name}1");
+                note!("task {n}: get() its subtask");
                 subtask.get().unwrap() * 2
             });
-            (name, input, task.unwrap())
+            (n, input, task.unwrap())
         })
         .collect();
-    for (name, input, task) in tasks {
-        note!("get() task {name}");
-        assert_eq!(task.get(), Ok((input + 1) * 2), "task {name}");
+    for (n, input, task) in tasks {
+        note!("get() task {n}");
+        assert_eq!(task.get(), Ok((input + 1) * 2), "task {n}");
     }
     // The tasks have finished, so `main` holds the last references: dropping them closes
     // both pools and joins their workers.
@@ -85,38 +93,7 @@ fn pool_of(workers: usize) -> Arc<ThreadPool> {
 
 #[cfg(test)]
 mod tests {
-    use super::MODEL;
-    use crate::lab;
-
-    /// std has no trace: its deadlock reads "no progress within 2 s …: deadlocked", so under
-    /// std only that is asserted. (Workaround until `lab::std_stress` checks just the kind of
-    /// a std deadlock.)
-    #[cfg(not(any(loom, shuttle)))]
-    const STD: lab::Model = lab::Model {
-        message: "deadlocked",
-        ..MODEL
-    };
-
-    #[test]
-    #[cfg(loom)]
-    fn buggy_is_caught_by_loom() {
-        insta::assert_snapshot!("loom_buggy", lab::caught_by_loom(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(shuttle)]
-    fn buggy_is_caught_by_shuttle() {
-        insta::assert_snapshot!("shuttle_buggy", lab::caught_by_shuttle(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(not(any(loom, shuttle)))]
-    fn buggy_under_std_stress() {
-        lab::std_stress(&STD);
-    }
-
-    #[test]
-    fn fixed_passes() {
-        lab::fixed_passes(&MODEL);
+    crate::lab::model_tests! {
+        MODEL => buggy, fixed;
     }
 }

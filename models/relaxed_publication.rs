@@ -4,9 +4,10 @@
 //! reads the data. With `Relaxed` on the flag nothing orders the two threads' accesses, so the
 //! reader may see the flag set and still read the data from before the writer's store.
 //!
-//! **Where it comes from.** The tutorial's §5 warning about data races and inconsistency, one
-//! level down: the classic message-passing litmus test of the C11 memory model. Program order
-//! within the writer is not an order any other thread is promised to see.
+//! **Where it comes from.** The warning about data races and inconsistency that ends the
+//! tutorial (see README's tutorial section), one level down: the classic message-passing litmus
+//! test of the C11 memory model. Program order within the writer is not an order any other
+//! thread is promised to see.
 //!
 //! **Reading the trace.** `t1` writes data = 42, then sets the flag. `main` reads flag = true,
 //! then data = 0: the steps are in order, yet the read returns the value from before the
@@ -16,9 +17,9 @@
 //! happens-before is a data race — undefined behaviour in Rust — and loom reports it as a
 //! causality violation at `main`'s read.
 //!
-//! **The fix.** Store the flag with `Release` and load it with `Acquire` (the `// FIX:` lines):
-//! a reader whose Acquire load sees the Release store happens after everything the writer did
-//! before that store, the data included.
+//! **The fix.** Store the flag with `Release` and load it with `Acquire` (the `// FIX:` lines,
+//! next to the `// BUG:` ones): a reader whose Acquire load sees the Release store happens
+//! after everything the writer did before that store, the data included.
 //!
 //! **Why shuttle misses it.** shuttle explores interleavings, not memory models: it runs every
 //! atomic as `SeqCst`, so a load always returns the latest store in its serial order, and
@@ -37,7 +38,7 @@ use crate::lab::{Loom, Model};
 pub const MODEL: Model = Model {
     name: "relaxed_publication",
     bug_class: "weak memory ordering (publication)",
-    source: "tutorial §5 (data races and inconsistency); classic message-passing litmus test",
+    source: "classic message-passing litmus test",
     fix: "store the flag with Release, load it with Acquire",
     kind: FailureKind::Panic,
     message: "stale read: data = 0 after flag",
@@ -52,7 +53,7 @@ pub const MODEL: Model = Model {
 pub const MODEL_CELL: Model = Model {
     name: "relaxed_publication_cell",
     bug_class: "data race (weak memory ordering)",
-    source: "tutorial §5 (data races and inconsistency); classic message passing, plain data",
+    source: "classic message passing, plain data",
     fix: "store the flag with Release, load it with Acquire",
     kind: FailureKind::DataRace,
     message: "Causality violation",
@@ -100,7 +101,7 @@ fn set_ready<const FIXED: bool>(ready: &AtomicBool) {
         // wrote before it is visible to a thread whose Acquire load sees `true`.
         ready.store(true, Ordering::Release);
     } else {
-        // The bug: Relaxed orders nothing around it; the data store may not be seen first.
+        // BUG: Relaxed orders nothing around it; the data store may not be seen first.
         ready.store(true, Ordering::Relaxed);
     }
     note!("set flag");
@@ -111,7 +112,7 @@ fn is_ready<const FIXED: bool>(ready: &AtomicBool) -> bool {
         // FIX: Acquire: pairs with the Release store in `set_ready`.
         ready.load(Ordering::Acquire)
     } else {
-        // The bug: seeing `true` with Relaxed says nothing about what else is visible.
+        // BUG: seeing `true` with Relaxed says nothing about what else is visible.
         ready.load(Ordering::Relaxed)
     };
     note!("read flag = {seen}");
@@ -173,52 +174,11 @@ fn scenario_cell<const FIXED: bool>() {
 
 #[cfg(test)]
 mod tests {
-    use super::{MODEL, MODEL_CELL};
-    use crate::lab;
-
-    #[test]
-    #[cfg(loom)]
-    fn buggy_is_caught_by_loom() {
-        insta::assert_snapshot!("loom_buggy", lab::caught_by_loom(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(loom)]
-    fn buggy_cell_is_caught_by_loom() {
-        insta::assert_snapshot!(
-            "loom_buggy_cell",
-            lab::caught_by_loom(&MODEL_CELL).swimlane()
-        );
-    }
-
-    #[test]
-    #[cfg(shuttle)]
-    fn buggy_is_missed_by_shuttle() {
-        lab::missed_by_shuttle(&MODEL);
-    }
-
-    #[test]
-    #[cfg(shuttle)]
-    fn buggy_cell_is_missed_by_shuttle() {
-        lab::missed_by_shuttle(&MODEL_CELL);
-    }
-
-    /// Recorded for the catalogue: on x86 real runs keep the stores in order. (The cell
-    /// flavour has no std stress test: its buggy variant is a real data race, undefined
-    /// behaviour outside loom's model.)
-    #[test]
-    #[cfg(not(any(loom, shuttle)))]
-    fn buggy_under_std_stress() {
-        lab::std_stress(&MODEL);
-    }
-
-    #[test]
-    fn fixed_passes() {
-        lab::fixed_passes(&MODEL);
-    }
-
-    #[test]
-    fn fixed_cell_passes() {
-        lab::fixed_passes(&MODEL_CELL);
+    // The std stress test records for the catalogue that on x86 real runs keep the stores in
+    // order. The cell flavour has none: its buggy variant is a real data race, undefined
+    // behaviour outside loom's model.
+    crate::lab::model_tests! {
+        MODEL => buggy, fixed { shuttle: misses };
+        MODEL_CELL => buggy_cell, fixed_cell { shuttle: misses, std: none };
     }
 }

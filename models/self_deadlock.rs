@@ -16,8 +16,9 @@
 //! "waits for cache (held by itself)".
 //!
 //! **The fix.** Never lock again while a guard is alive: read the cache in a statement of its
-//! own, so its guard is dropped at the `;` before the `match` (the `// FIX:` lines); in the
-//! direct flavour, read through the guard already held instead of calling the locking getter.
+//! own, so its guard is dropped at the `;` before the `match` (the `// FIX:` lines, next to the
+//! `// BUG:` ones); in the direct flavour, read through the guard already held instead of
+//! calling the locking getter.
 
 use racelab::check::FailureKind;
 use racelab::sync::{thread, Arc};
@@ -89,14 +90,14 @@ fn cache_scenario<const FIXED: bool>() {
 fn square<const FIXED: bool>(cache: &Cache, n: usize) -> u64 {
     if FIXED {
         // FIX: look the value up in a statement of its own, so its guard is dropped at the `;`,
-        // FIX: then match on the value, with no guard alive.
+        // then match on the value, with no guard alive.
         let cached = cache.lock()[n];
         match cached {
             Some(square) => square,
             None => fill(cache, n),
         }
     } else {
-        // The scrutinee's temporary guard lives until the end of the `match`...
+        // BUG: the scrutinee's temporary guard lives until the end of the `match`...
         match cache.lock()[n] {
             Some(square) => square,
             None => fill(cache, n), // ... so `fill` asks for a lock this thread still holds.
@@ -127,7 +128,11 @@ fn deposit<const FIXED: bool>(account: &Lock<u64>, amount: u64) {
     let mut balance = account.lock();
     *balance += amount;
     note!("deposited {amount}: read balance");
-    let now = if FIXED { *balance } else { balance_of(account) }; // FIX: read through the guard held
+    let now = if FIXED {
+        *balance // FIX: read through the guard this thread holds
+    } else {
+        balance_of(account) // BUG: the getter locks again: it waits for this thread
+    };
     note!("balance is {now}");
 }
 
@@ -138,58 +143,8 @@ fn balance_of(account: &Lock<u64>) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{MODEL, MODEL_DIRECT};
-    use crate::lab;
-
-    #[test]
-    #[cfg(loom)]
-    fn buggy_is_caught_by_loom() {
-        insta::assert_snapshot!("loom_buggy", lab::caught_by_loom(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(shuttle)]
-    fn buggy_is_caught_by_shuttle() {
-        insta::assert_snapshot!("shuttle_buggy", lab::caught_by_shuttle(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(not(any(loom, shuttle)))]
-    fn buggy_under_std_stress() {
-        lab::std_stress(&MODEL);
-    }
-
-    #[test]
-    fn fixed_passes() {
-        lab::fixed_passes(&MODEL);
-    }
-
-    #[test]
-    #[cfg(loom)]
-    fn buggy_direct_is_caught_by_loom() {
-        insta::assert_snapshot!(
-            "loom_buggy_direct",
-            lab::caught_by_loom(&MODEL_DIRECT).swimlane()
-        );
-    }
-
-    #[test]
-    #[cfg(shuttle)]
-    fn buggy_direct_is_caught_by_shuttle() {
-        insta::assert_snapshot!(
-            "shuttle_buggy_direct",
-            lab::caught_by_shuttle(&MODEL_DIRECT).swimlane()
-        );
-    }
-
-    #[test]
-    #[cfg(not(any(loom, shuttle)))]
-    fn buggy_direct_under_std_stress() {
-        lab::std_stress(&MODEL_DIRECT);
-    }
-
-    #[test]
-    fn fixed_direct_passes() {
-        lab::fixed_passes(&MODEL_DIRECT);
+    crate::lab::model_tests! {
+        MODEL => buggy, fixed;
+        MODEL_DIRECT => buggy_direct, fixed_direct;
     }
 }

@@ -5,9 +5,10 @@
 //! exit, in between. The task is queued after its only worker has gone: nobody will ever run
 //! it, and the `get()` waiting for its result never returns.
 //!
-//! **Where it comes from.** The tutorial's pool (§3.1) and its `close()`, written by hand: the
-//! check-then-act race at shutdown. Python's `ThreadPoolExecutor.submit` checks its
-//! `_shutdown` flag under the same lock `shutdown()` takes, for exactly this reason.
+//! **Where it comes from.** The tutorial's pool (see README's tutorial section) and its
+//! `close()`, written by hand: the check-then-act race at shutdown. Python's
+//! `ThreadPoolExecutor.submit` checks its `_shutdown` flag under the same lock `shutdown()`
+//! takes, for exactly this reason.
 //!
 //! **Reading the trace.** `main` submits a task and sees `closed = false`. Before it takes the
 //! queue lock, `closer` takes it, sets `closed = true` and wakes the worker, which finds the
@@ -15,8 +16,8 @@
 //! a result that no thread is left to produce: every thread has ended but `main`, parked.
 //!
 //! **The fix.** Check `closed` under the lock that `close` takes, and enqueue before letting it
-//! go (the `// FIX:` line): the task is then either queued before `close` — and the worker runs
-//! it before it exits — or refused with an error, never lost.
+//! go (the `// FIX:` line, next to the `// BUG:` one): the task is then either queued before
+//! `close` — and the worker runs it before it exits — or refused with an error, never lost.
 
 use std::collections::VecDeque;
 
@@ -32,7 +33,7 @@ use crate::lab::{Loom, Model};
 pub const MODEL: Model = Model {
     name: "shutdown_race",
     bug_class: "lost task (check-then-act at shutdown)",
-    source: "tutorial §3.1 (pool.close()); classic check-then-act",
+    source: "the tutorial's pool.close(); classic check-then-act",
     fix: "check `closed` and enqueue under the lock that close() takes",
     kind: FailureKind::Deadlock,
     message: "main waits for the task's result",
@@ -109,7 +110,11 @@ impl NaivePool {
     /// tasks.
     fn submit<const FIXED: bool>(&self, task: fn() -> u32) -> Result<Oneshot, Closed> {
         let (job, result) = Oneshot::job(task);
-        let locked = FIXED.then(|| self.shared.jobs.lock()); // FIX: take close()'s lock before the check
+        let locked = if FIXED {
+            Some(self.shared.jobs.lock()) // FIX: take close()'s lock before the check
+        } else {
+            None // BUG: check now, lock later: close() can run in between
+        };
 
         // Acquire: pairs with the Release store in `close`.
         let closed = self.shared.closed.load(Ordering::Acquire);
@@ -208,38 +213,7 @@ fn spawn_named(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> 
 
 #[cfg(test)]
 mod tests {
-    use super::MODEL;
-    use crate::lab;
-
-    /// std has no trace: its deadlock reads "no progress within 2 s …: deadlocked", so under
-    /// std only that is asserted. (Workaround until `lab::std_stress` checks just the kind of
-    /// a std deadlock.)
-    #[cfg(not(any(loom, shuttle)))]
-    const STD: lab::Model = lab::Model {
-        message: "deadlocked",
-        ..MODEL
-    };
-
-    #[test]
-    #[cfg(loom)]
-    fn buggy_is_caught_by_loom() {
-        insta::assert_snapshot!("loom_buggy", lab::caught_by_loom(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(shuttle)]
-    fn buggy_is_caught_by_shuttle() {
-        insta::assert_snapshot!("shuttle_buggy", lab::caught_by_shuttle(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(not(any(loom, shuttle)))]
-    fn buggy_under_std_stress() {
-        lab::std_stress(&STD);
-    }
-
-    #[test]
-    fn fixed_passes() {
-        lab::fixed_passes(&MODEL);
+    crate::lab::model_tests! {
+        MODEL => buggy, fixed;
     }
 }

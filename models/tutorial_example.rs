@@ -4,10 +4,10 @@
 //! "task i finished". Without the lock, two tasks run at once, and their lines interleave:
 //! "task 2 started" lands between task 1's two lines.
 //!
-//! **Where it comes from.** The tutorial's §4 example: a `threading.Lock`, a pool of 5, ten
-//! `apply_async` calls whose task holds the lock from "started" to "finished", and ten `get()`
-//! calls. The model removes the lock to show what it is there for; the fixed variant is the
-//! tutorial's code.
+//! **Where it comes from.** The tutorial's example (see README's tutorial section): a
+//! `threading.Lock`, a pool of 5, ten `apply_async` calls whose task holds the lock from
+//! "started" to "finished", and ten `get()` calls. The model removes the lock to show what it
+//! is there for; the fixed variant is the tutorial's code.
 //!
 //! **Reading the trace.** One column per worker: `start task i` is the pool handing task i to
 //! that worker; `task i started` and `task i finished` are the task's own lines. The failure is
@@ -17,9 +17,9 @@
 //! the overlap. shuttle runs the tutorial's scale, 5 workers and 10 tasks; loom 2 and 2 (it
 //! allows 5 threads including `main`, and explores every interleaving).
 //!
-//! **The fix.** Hold the lock from "started" to "finished" (the `// FIX:` line), as the
-//! tutorial does. That makes the lines pair up — and the tasks run one at a time, which is the
-//! `lock_convoy` model's subject.
+//! **The fix.** Hold the lock from "started" to "finished" (the `// FIX:` line, next to the
+//! `// BUG:` one), as the tutorial does. That makes the lines pair up — and the tasks run one at
+//! a time, which is the `lock_convoy` model's subject.
 
 use racelab::check::FailureKind;
 use racelab::sync::atomic::{AtomicUsize, Ordering};
@@ -32,7 +32,7 @@ use crate::lab::{Loom, Model};
 pub const MODEL: Model = Model {
     name: "tutorial_example",
     bug_class: "race (critical sections interleave)",
-    source: "tutorial §4 (pool of 5, 10 tasks, one lock), with the lock left out",
+    source: "the tutorial's example (pool of 5, 10 tasks, one lock), with the lock left out",
     fix: "hold the lock from \"started\" to \"finished\"",
     kind: FailureKind::Panic,
     message: "was still running: their lines interleave",
@@ -69,9 +69,13 @@ fn scenario<const FIXED: bool>() {
         .map(|i| {
             let (lock, running) = (Arc::clone(&lock), Arc::clone(&running));
             let task = move || {
-                let _guard = FIXED.then(|| lock.lock()); // FIX: hold the lock for the whole task
+                let _guard = if FIXED {
+                    Some(lock.lock()) // FIX: hold the lock for the whole task
+                } else {
+                    None // BUG: no lock: another task's lines can come between this one's
+                };
                 started(&running, i);
-                thread::yield_now(); // the tutorial's `time.sleep(1)`
+                thread::yield_now(); // the tutorial's `time.sleep(0.1)`
                 finished(&running, i);
             };
             pool.apply_async(task).expect("the pool is open")
@@ -107,29 +111,7 @@ fn finished(running: &AtomicUsize, i: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::MODEL;
-    use crate::lab;
-
-    #[test]
-    #[cfg(loom)]
-    fn buggy_is_caught_by_loom() {
-        insta::assert_snapshot!("loom_buggy", lab::caught_by_loom(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(shuttle)]
-    fn buggy_is_caught_by_shuttle() {
-        insta::assert_snapshot!("shuttle_buggy", lab::caught_by_shuttle(&MODEL).swimlane());
-    }
-
-    #[test]
-    #[cfg(not(any(loom, shuttle)))]
-    fn buggy_under_std_stress() {
-        lab::std_stress(&MODEL);
-    }
-
-    #[test]
-    fn fixed_passes() {
-        lab::fixed_passes(&MODEL);
+    crate::lab::model_tests! {
+        MODEL => buggy, fixed;
     }
 }
