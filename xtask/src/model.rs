@@ -28,14 +28,72 @@ fn list(root: &Path) -> std::io::Result<Vec<(String, String)>> {
     Ok(models)
 }
 
-/// The leading `//!` comment, without its markers.
+/// The leading `//!` comment, without its markers, its links as plain text.
 fn story(text: &str) -> String {
-    let lines: Vec<&str> = text
+    let lines: Vec<String> = text
         .lines()
         .map_while(|l| l.strip_prefix("//!"))
         .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .filter(|l| !is_link_definition(l))
+        .map(plain_links)
         .collect();
     lines.join("\n").trim().to_owned()
+}
+
+/// A reference-style link's target line, `[name]: path`, which says nothing to a reader.
+fn is_link_definition(line: &str) -> bool {
+    line.starts_with('[')
+        && line
+            .find("]: ")
+            .is_some_and(|end| !line[..end].contains(']'))
+}
+
+/// The line with each rustdoc link reduced to its text: `[`Lock<T>`](racelab::Lock)`,
+/// `[text][name]` and the intra-doc `[`buggy`]` all become what is between the first brackets.
+/// Brackets inside a code span (`` `v[0]` ``) are code, not links, and stay.
+fn plain_links(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    let mut in_code = false;
+    while let Some(c) = rest.chars().next() {
+        if c == '`' {
+            in_code = !in_code;
+        } else if c == '[' && !in_code {
+            if let Some((text, after)) = link(rest) {
+                out.push_str(text);
+                rest = after;
+                continue;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// If `s` starts with a link, its text and what follows the link.
+fn link(s: &str) -> Option<(&str, &str)> {
+    // The text ends at the first `]` outside a code span.
+    let mut in_code = false;
+    let end = s.char_indices().skip(1).find_map(|(i, c)| match c {
+        '`' => {
+            in_code = !in_code;
+            None
+        }
+        ']' if !in_code => Some(i),
+        _ => None,
+    })?;
+    let text = &s[1..end];
+    let after = &s[end + 1..];
+    let target_end = |open: char, close: char| {
+        after
+            .strip_prefix(open)
+            .and_then(|t| t.find(close).map(|i| &t[i + 1..]))
+    };
+    let after = target_end('(', ')')
+        .or_else(|| target_end('[', ']'))
+        .unwrap_or(after);
+    Some((text, after))
 }
 
 pub fn run(root: &Path, name: Option<&str>, backend: Backend) -> ExitCode {
@@ -88,5 +146,39 @@ pub fn run(root: &Path, name: Option<&str>, backend: Backend) -> ExitCode {
             eprintln!("xtask model: cannot run cargo: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{plain_links, story};
+
+    #[test]
+    fn links_become_their_text() {
+        assert_eq!(
+            plain_links("in real code [`Lock<T>`](racelab::Lock)'s guard"),
+            "in real code `Lock<T>`'s guard"
+        );
+        assert_eq!(
+            plain_links("the second pair ([`MODEL_LOCKED`])."),
+            "the second pair (`MODEL_LOCKED`)."
+        );
+        assert_eq!(
+            plain_links("see [the pool][pool] and [`RawLock`](racelab::RawLock)"),
+            "see the pool and `RawLock`"
+        );
+    }
+
+    #[test]
+    fn brackets_in_code_stay() {
+        let line = "a `match` on `cache.lock()[n]` keeps the guard";
+        assert_eq!(plain_links(line), line);
+    }
+
+    #[test]
+    fn link_definitions_are_dropped() {
+        let text =
+            "//! # m — what\n//!\n//! See [`buggy`].\n//!\n//! [`buggy`]: crate::m::buggy\nuse x;";
+        assert_eq!(story(text), "# m — what\n\nSee `buggy`.");
     }
 }
