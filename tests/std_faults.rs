@@ -1,8 +1,9 @@
-//! Faults and misuse on real threads: what racelab does when a task's value panics on drop,
-//! a task panics with a non-string payload, a task submits to (or waits on) its own pool, a
-//! result is dropped unread or read after `terminate`, `map` is cut short by `terminate`, a
-//! `RawLock` is released twice or by a thread that never took it, and a worker cannot be
-//! spawned. Each behaviour is defined, and each test asserts it exactly (variant and message).
+//! Faults and misuse on real threads: what racelab does when a task panics (with a message,
+//! with a non-string payload, with a payload whose own Drop panics), when a task's value
+//! panics on drop, when a result is dropped unread in any state, when a queued closure panics
+//! as `terminate` drops it, and when a task submits to (or waits on) its own pool. Each
+//! behaviour is defined, and each test asserts it exactly (variant and message). The pool's
+//! API and lifecycle are `tests/std_pool.rs`; the lock's misuse is `tests/std_lock.rs`.
 //!
 //! Tests that need a task to be running or queued at a given moment hold it on a [`Gate`];
 //! nothing waits with `sleep`. Every test that can block runs through [`within`], so a lost
@@ -13,22 +14,22 @@
 //! Run: `cargo test --test std_faults`
 #![cfg(not(any(loom, shuttle)))]
 // std only: the facade is std here, which clippy's disallowed lists cannot tell from a stray
-// std import (see clippy.toml); the watchdog's channel and the serialising mutex are std's on
-// purpose, outside any checker.
+// std import (see clippy.toml).
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
 mod common;
 
+use common::pools::{assert_every_worker_serves, submit_held};
 use common::watch::{panic_text, wait_until, within, Gate};
 use std::any::Any;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
 
-use racelab::pool::Builder;
+use common::{scenarios, EXPECTED_PANIC};
 use racelab::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use racelab::sync::thread::{self, ThreadId};
 use racelab::sync::Arc;
-use racelab::{AsyncResult, Lock, PoolError, RawLock, ReleaseError, TaskError, ThreadPool};
+use racelab::{AsyncResult, Lock, TaskError, ThreadPool};
 
 /// The message of every deliberate panic here; `check::quiet_panics` keeps them from being
 /// printed.
@@ -39,13 +40,14 @@ fn quiet() {
 }
 
 // ---------------------------------------------------------------------------------------
-// helpers: the watchdog, a gate, a drop recorder
+// helpers: a drop recorder
 // ---------------------------------------------------------------------------------------
 
 /// Asserts that a caught panic is the deliberate `"{MARKER}: {what}"`.
 ///
-/// A failure message here must never quote [`MARKER`]: `quiet_panics` silences *any* panic
-/// whose message contains it, the test's own assertion failure included.
+/// A failure message here must never start with [`MARKER`]: `quiet_panics` silences every
+/// panic whose message starts with it, the test's own assertion failure included (the marker
+/// is masked wherever it occurs, which keeps that true whatever the message quotes first).
 fn assert_deliberate(payload: &(dyn Any + Send), what: &str) {
     let text = panic_text(payload);
     assert!(
@@ -53,16 +55,6 @@ fn assert_deliberate(payload: &(dyn Any + Send), what: &str) {
         "expected the deliberate panic `{what}`, got: {}",
         text.replace(MARKER, "<MARKER>")
     );
-}
-
-/// How many jobs wait in the queue, read from the pool's `Debug` (the only public view).
-fn queued(pool: &ThreadPool) -> Option<usize> {
-    let shown = format!("{pool:?}");
-    let rest = shown.split("queued: ").nth(1)?;
-    rest.split(|c: char| !c.is_ascii_digit())
-        .next()?
-        .parse()
-        .ok()
 }
 
 /// Where and how often a value was dropped.
@@ -113,32 +105,94 @@ impl Drops {
     }
 }
 
-/// Asserts that `workers` distinct workers still serve: `workers` tasks that each wait until
-/// all have started must run on `racelab-worker-0 ..` at once.
-fn assert_every_worker_serves(pool: &ThreadPool, workers: usize) {
-    let started = Arc::new(AtomicUsize::new(0));
-    let results: Vec<_> = (0..workers)
-        .map(|_| {
-            let started = Arc::clone(&started);
-            pool.apply_async(move || {
-                started.fetch_add(1, Ordering::SeqCst);
-                wait_until("every worker runs a task", || {
-                    started.load(Ordering::SeqCst) == workers
-                });
-                thread::current().name().map(str::to_owned)
+// ---------------------------------------------------------------------------------------
+// panicking tasks: TaskError::Panicked
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn panicking_task_is_panicked_and_the_worker_survives() {
+    within(|| {
+        common::quiet_expected_panics();
+        scenarios::pool_panicking_task(3);
+    });
+}
+
+/// A panicking task resolves `Panicked` with the panic's message: the text of a `&str` or
+/// `String` payload (a boxed one is not unboxed), a placeholder for any other payload; the
+/// single worker serves on after every one.
+#[test]
+fn panic_messages_of_every_payload_kind() {
+    within(|| {
+        quiet();
+        common::quiet_expected_panics();
+        let pool = ThreadPool::new(1).unwrap();
+        // A formatted panic, through the panic hook: a `String` payload.
+        assert_eq!(
+            pool.apply(|| -> u8 { panic!("{}", EXPECTED_PANIC) }),
+            Err(TaskError::Panicked {
+                message: EXPECTED_PANIC.to_owned()
             })
-            .unwrap()
-        })
-        .collect();
-    let mut names: Vec<String> = results
-        .into_iter()
-        .map(|r| r.get().unwrap().expect("a named worker"))
-        .collect();
-    names.sort();
-    let expected: Vec<String> = (0..workers)
-        .map(|i| format!("racelab-worker-{i}"))
-        .collect();
-    assert_eq!(names, expected);
+        );
+        type Payload = fn() -> Box<dyn Any + Send>;
+        let cases: [(Payload, &str); 6] = [
+            (|| Box::new(42_u32), "<non-string panic payload>"),
+            (|| Box::new(()), "<non-string panic payload>"),
+            (
+                || Box::new(io::Error::other("an io::Error")),
+                "<non-string panic payload>",
+            ),
+            // A boxed payload is not unboxed: only a `&str` or a `String` gives the message.
+            (
+                || Box::new(Box::new(String::from("boxed")) as Box<dyn Any + Send>),
+                "<non-string panic payload>",
+            ),
+            (|| Box::new("a &'static str"), "a &'static str"),
+            (|| Box::new(String::from("a String")), "a String"),
+        ];
+        for (payload, message) in cases {
+            // `resume_unwind` raises the payload without the panic hook (nothing printed).
+            let outcome = pool.apply(move || -> u8 { panic::resume_unwind(payload()) });
+            assert_eq!(
+                outcome,
+                Err(TaskError::Panicked {
+                    message: message.to_owned()
+                })
+            );
+        }
+        // `panic_any` goes through the hook; the payload is still not a string.
+        assert_eq!(
+            pool.apply(|| -> u8 { panic::panic_any(MARKER.len()) }),
+            Err(TaskError::Panicked {
+                message: "<non-string panic payload>".to_owned()
+            })
+        );
+        // The single worker is still alive after all of them.
+        assert_eq!(pool.apply(|| 1), Ok(1));
+        assert_every_worker_serves(&pool, 1);
+    });
+}
+
+#[test]
+fn panic_payload_whose_drop_panics_does_not_kill_the_worker() {
+    within(|| {
+        common::quiet_expected_panics();
+        struct PanicsOnDrop;
+        impl Drop for PanicsOnDrop {
+            fn drop(&mut self) {
+                panic!("{}", EXPECTED_PANIC);
+            }
+        }
+        let pool = ThreadPool::new(1).unwrap();
+        assert_eq!(
+            pool.apply(|| -> u8 { panic::resume_unwind(Box::new(PanicsOnDrop)) }),
+            Err(TaskError::Panicked {
+                message: "<non-string panic payload>".to_owned()
+            })
+        );
+        assert_eq!(pool.apply(|| 2), Ok(2));
+        pool.close();
+        pool.join().unwrap();
+    });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -217,14 +271,8 @@ fn unread_value_is_dropped_on_the_worker_when_the_result_went_first() {
         let gate = Gate::new();
         let pool = ThreadPool::new(1).unwrap();
         let drops = Arc::new(Drops::default());
-        let (g, d) = (gate.clone(), Arc::clone(&drops));
-        let result = pool
-            .apply_async(move || {
-                g.pass();
-                Recorded::new(&d, false)
-            })
-            .unwrap();
-        gate.wait_entered(1);
+        let d = Arc::clone(&drops);
+        let result = submit_held(&pool, &gate, move || Recorded::new(&d, false));
         drop(result);
         gate.open();
         pool.close();
@@ -245,14 +293,8 @@ fn regression_unread_value_that_panics_on_drop_does_not_kill_the_worker() {
         let gate = Gate::new();
         let pool = ThreadPool::new(1).unwrap();
         let drops = Arc::new(Drops::default());
-        let (g, d) = (gate.clone(), Arc::clone(&drops));
-        let result = pool
-            .apply_async(move || {
-                g.pass();
-                Recorded::new(&d, true)
-            })
-            .unwrap();
-        gate.wait_entered(1);
+        let d = Arc::clone(&drops);
+        let result = submit_held(&pool, &gate, move || Recorded::new(&d, true));
         drop(result);
         let next = pool.apply_async(|| "next task").unwrap();
         gate.open();
@@ -270,48 +312,87 @@ fn regression_unread_value_that_panics_on_drop_does_not_kill_the_worker() {
 }
 
 // ---------------------------------------------------------------------------------------
-// panic payloads
+// results dropped unread
 // ---------------------------------------------------------------------------------------
 
+/// Dropping a result without `get()` neither cancels nor repeats its task — queued,
+/// running or finished — and the pool shuts down normally.
 #[test]
-fn non_string_panic_payloads_are_panicked_with_a_placeholder_message() {
+fn async_result_dropped_without_get_in_every_state() {
+    within(|| {
+        let gate = Gate::new();
+        let pool = ThreadPool::new(1).unwrap();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = |runs: &Arc<AtomicUsize>| {
+            let runs = Arc::clone(runs);
+            move || runs.fetch_add(1, Ordering::SeqCst)
+        };
+        let finished = pool.apply_async(counted(&runs)).unwrap();
+        finished.wait();
+        drop(finished);
+        let running = submit_held(&pool, &gate, counted(&runs));
+        let queued_result = pool.apply_async(counted(&runs)).unwrap();
+        drop(running);
+        drop(queued_result);
+        gate.open();
+        assert_eq!(
+            pool.apply(|| 5),
+            Ok(5),
+            "the worker survived the unread results"
+        );
+        pool.close();
+        pool.join().unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), 3, "each task ran exactly once");
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// terminate and a queued task whose closure panics when dropped
+// ---------------------------------------------------------------------------------------
+
+/// Captured by a task's closure; panics when the closure is dropped unrun.
+struct Bomb;
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("{MARKER}: a cancelled closure's Drop");
+    }
+}
+
+/// Regression: `terminate` used to drop the cancelled jobs *before* waking the idle workers
+/// (`Shared::shut_down`). A cancelled closure whose Drop panicked unwound out of `terminate`
+/// there, so the idle workers already taken off the idle list were never woken: `join` (and
+/// the pool's `Drop`) then waited forever. Now every idle worker is woken first and every
+/// cancelled job dropped whatever one job's Drop does; `terminate` re-raises that panic.
+///
+/// The race: a worker must be idle while the bomb is still queued. Submitting to a pool of 2
+/// idle workers wakes one; `terminate` right after usually beats it to the job.
+#[test]
+fn regression_terminate_with_a_closure_that_panics_on_drop_still_wakes_idle_workers() {
     within(|| {
         quiet();
-        let pool = ThreadPool::new(1).unwrap();
-        type Payload = fn() -> Box<dyn Any + Send>;
-        let cases: [(Payload, &str); 6] = [
-            (|| Box::new(42_u32), "<non-string panic payload>"),
-            (|| Box::new(()), "<non-string panic payload>"),
-            (
-                || Box::new(io::Error::other("an io::Error")),
-                "<non-string panic payload>",
-            ),
-            // A boxed payload is not unboxed: only a `&str` or a `String` gives the message.
-            (
-                || Box::new(Box::new(String::from("boxed")) as Box<dyn Any + Send>),
-                "<non-string panic payload>",
-            ),
-            (|| Box::new("a &'static str"), "a &'static str"),
-            (|| Box::new(String::from("a String")), "a String"),
-        ];
-        for (payload, message) in cases {
-            // `resume_unwind` raises the payload without the panic hook (nothing printed).
-            let outcome = pool.apply(move || -> u8 { panic::resume_unwind(payload()) });
-            assert_eq!(
-                outcome,
-                Err(TaskError::Panicked {
-                    message: message.to_owned()
+        for round in 0..20 {
+            let pool = ThreadPool::new(2).unwrap();
+            wait_until("both workers are idle", || {
+                format!("{pool:?}").ends_with("idle: 2 }")
+            });
+            let bomb = Bomb;
+            let result = pool
+                .apply_async(move || {
+                    // Run, the task defuses the bomb; only a cancelled closure drops it.
+                    std::mem::forget(bomb);
+                    "ran before terminate"
                 })
-            );
+                .unwrap();
+            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| pool.terminate())) {
+                assert_deliberate(&*payload, "a cancelled closure's Drop");
+            }
+            match result.get() {
+                Ok("ran before terminate") | Err(TaskError::Cancelled) => {}
+                other => panic!("round {round}: unexpected {other:?}"),
+            }
+            pool.join().unwrap(); // today: hangs here when the bomb was cancelled
         }
-        // `panic_any` goes through the hook; the payload is still not a string.
-        assert_eq!(
-            pool.apply(|| -> u8 { panic::panic_any(MARKER.len()) }),
-            Err(TaskError::Panicked {
-                message: "<non-string panic payload>".to_owned()
-            })
-        );
-        assert_every_worker_serves(&pool, 1);
     });
 }
 
@@ -399,319 +480,10 @@ fn task_waiting_on_a_subtask_queued_behind_it_is_freed_by_terminate() {
         wait_until("the task has queued its subtask", || {
             waiting.load(Ordering::SeqCst)
         });
-        assert_eq!(
-            queued(&pool),
-            Some(1),
-            "the subtask waits behind its parent"
-        );
+        assert_eq!(pool.queued(), 1, "the subtask waits behind its parent");
         assert!(!outer.ready());
         pool.terminate();
         assert_eq!(outer.get(), Ok(Err(TaskError::Cancelled)));
         pool.join().unwrap();
-    });
-}
-
-// ---------------------------------------------------------------------------------------
-// results: dropped, read after terminate, map cut short
-// ---------------------------------------------------------------------------------------
-
-/// Dropping a result without `get()` neither cancels nor repeats its task — queued,
-/// running or finished — and the pool shuts down normally.
-#[test]
-fn async_result_dropped_without_get_in_every_state() {
-    within(|| {
-        let gate = Gate::new();
-        let pool = ThreadPool::new(1).unwrap();
-        let runs = Arc::new(AtomicUsize::new(0));
-        let counted = |runs: &Arc<AtomicUsize>| {
-            let runs = Arc::clone(runs);
-            move || runs.fetch_add(1, Ordering::SeqCst)
-        };
-        let finished = pool.apply_async(counted(&runs)).unwrap();
-        finished.wait();
-        drop(finished);
-        let g = gate.clone();
-        let r = Arc::clone(&runs);
-        let running = pool
-            .apply_async(move || {
-                g.pass();
-                r.fetch_add(1, Ordering::SeqCst)
-            })
-            .unwrap();
-        gate.wait_entered(1);
-        let queued_result = pool.apply_async(counted(&runs)).unwrap();
-        drop(running);
-        drop(queued_result);
-        gate.open();
-        pool.close();
-        pool.join().unwrap();
-        assert_eq!(runs.load(Ordering::SeqCst), 3, "each task ran exactly once");
-    });
-}
-
-/// `get()` after `terminate()`: a finished task still gives its value, a queued one is
-/// `Cancelled`, and the one running at the time finishes and gives its value.
-#[test]
-fn get_after_terminate_gives_values_for_finished_and_running_tasks_and_cancelled_for_queued() {
-    within(|| {
-        let gate = Gate::new();
-        let pool = ThreadPool::new(1).unwrap();
-        let finished = pool.apply_async(|| "finished").unwrap();
-        finished.wait();
-        let g = gate.clone();
-        let running = pool
-            .apply_async(move || {
-                g.pass();
-                "running"
-            })
-            .unwrap();
-        gate.wait_entered(1);
-        let ran = Arc::new(AtomicBool::new(false));
-        let r = Arc::clone(&ran);
-        let queued_result = pool
-            .apply_async(move || r.store(true, Ordering::SeqCst))
-            .unwrap();
-        pool.terminate();
-        assert_eq!(finished.get(), Ok("finished"));
-        assert_eq!(queued_result.get(), Err(TaskError::Cancelled));
-        gate.open();
-        assert_eq!(running.get(), Ok("running"));
-        pool.join().unwrap();
-        assert!(!ran.load(Ordering::SeqCst), "a cancelled task ran");
-    });
-}
-
-/// `terminate` from another thread while `map` collects: the items already running finish
-/// (`Ok`), the queued ones are `Cancelled`, in input order, and `map` returns.
-#[test]
-fn map_interrupted_by_terminate_returns_ok_then_cancelled_in_order() {
-    within(|| {
-        const ITEMS: usize = 100;
-        let gate = Gate::new();
-        let pool = Arc::new(ThreadPool::new(2).unwrap());
-        let p = Arc::clone(&pool);
-        let g = gate.clone();
-        let mapper = thread::spawn(move || {
-            p.map(
-                move |i: usize| {
-                    if i < 2 {
-                        g.pass(); // items 0 and 1 hold both workers
-                    }
-                    i * 10
-                },
-                0..ITEMS,
-            )
-        });
-        gate.wait_entered(2);
-        // Every item is submitted once the other 98 are queued: map is collecting.
-        wait_until("map has queued every item", || {
-            queued(&pool) == Some(ITEMS - 2)
-        });
-        pool.terminate();
-        gate.open();
-        let results = mapper.join().expect("map returned");
-        let mut expected = vec![Ok(0), Ok(10)];
-        expected.resize(ITEMS, Err(TaskError::Cancelled));
-        assert_eq!(results, expected);
-        pool.join().unwrap();
-    });
-}
-
-/// The same race without a gate, at many points: `terminate` may land while `map` submits
-/// (later items `Rejected`) or collects. The results are always `Ok` (right value) for a
-/// prefix, then `Cancelled`, then `Rejected`; nothing hangs.
-#[test]
-fn map_racing_terminate_is_ok_then_cancelled_then_rejected() {
-    within(|| {
-        const ITEMS: usize = 200;
-        let mut saw_cancelled = false;
-        for round in 0..50 {
-            let pool = Arc::new(ThreadPool::new(2).unwrap());
-            let p = Arc::clone(&pool);
-            let started = Arc::new(AtomicUsize::new(0));
-            let s = Arc::clone(&started);
-            let mapper = thread::spawn(move || {
-                p.map(
-                    move |i: usize| {
-                        s.fetch_add(1, Ordering::SeqCst);
-                        i + 1
-                    },
-                    0..ITEMS,
-                )
-            });
-            wait_until("some items have started", || {
-                started.load(Ordering::SeqCst) > round
-            });
-            pool.terminate();
-            let results = mapper.join().expect("map returned");
-            pool.join().unwrap();
-            assert_eq!(results.len(), ITEMS);
-            // 0: Ok, 1: Cancelled, 2: Rejected; never back to an earlier stage.
-            let mut stage = 0;
-            for (i, r) in results.iter().enumerate() {
-                let here = match r {
-                    Ok(v) => {
-                        assert_eq!(*v, i + 1, "round {round}: item {i}");
-                        0
-                    }
-                    Err(TaskError::Cancelled) => 1,
-                    Err(TaskError::Rejected) => 2,
-                    Err(other) => panic!("round {round}: item {i}: unexpected {other:?}"),
-                };
-                assert!(
-                    here >= stage,
-                    "round {round}: item {i} is {r:?} after a later stage"
-                );
-                stage = here;
-            }
-            saw_cancelled |= results.contains(&Err(TaskError::Cancelled));
-        }
-        // Not asserted: whether a cancellation happened depends on timing. Shown instead.
-        println!("map_racing_terminate: a terminate cancelled queued items: {saw_cancelled}");
-    });
-}
-
-// ---------------------------------------------------------------------------------------
-// terminate and a queued task whose closure panics when dropped
-// ---------------------------------------------------------------------------------------
-
-/// Captured by a task's closure; panics when the closure is dropped unrun.
-struct Bomb;
-
-impl Drop for Bomb {
-    fn drop(&mut self) {
-        panic!("{MARKER}: a cancelled closure's Drop");
-    }
-}
-
-/// Regression: `terminate` used to drop the cancelled jobs *before* waking the idle workers
-/// (`Shared::shut_down`). A cancelled closure whose Drop panicked unwound out of `terminate`
-/// there, so the idle workers already taken off the idle list were never woken: `join` (and
-/// the pool's `Drop`) then waited forever. Now every idle worker is woken first and every
-/// cancelled job dropped whatever one job's Drop does; `terminate` re-raises that panic.
-///
-/// The race: a worker must be idle while the bomb is still queued. Submitting to a pool of 2
-/// idle workers wakes one; `terminate` right after usually beats it to the job.
-#[test]
-fn regression_terminate_with_a_closure_that_panics_on_drop_still_wakes_idle_workers() {
-    within(|| {
-        quiet();
-        for round in 0..20 {
-            let pool = ThreadPool::new(2).unwrap();
-            wait_until("both workers are idle", || {
-                format!("{pool:?}").ends_with("idle: 2 }")
-            });
-            let bomb = Bomb;
-            let result = pool
-                .apply_async(move || {
-                    // Run, the task defuses the bomb; only a cancelled closure drops it.
-                    std::mem::forget(bomb);
-                    "ran before terminate"
-                })
-                .unwrap();
-            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| pool.terminate())) {
-                assert_deliberate(&*payload, "a cancelled closure's Drop");
-            }
-            match result.get() {
-                Ok("ran before terminate") | Err(TaskError::Cancelled) => {}
-                other => panic!("round {round}: unexpected {other:?}"),
-            }
-            pool.join().unwrap(); // today: hangs here when the bomb was cancelled
-        }
-    });
-}
-
-// ---------------------------------------------------------------------------------------
-// RawLock misuse
-// ---------------------------------------------------------------------------------------
-
-#[test]
-fn raw_lock_released_twice_is_release_error_and_stays_usable() {
-    within(|| {
-        let lock = Arc::new(RawLock::new());
-        assert_eq!(lock.release(), Err(ReleaseError), "never acquired");
-        lock.acquire();
-        assert_eq!(lock.release(), Ok(()));
-        let second = lock.release();
-        assert_eq!(second, Err(ReleaseError));
-        assert_eq!(
-            second.unwrap_err().to_string(),
-            "release of an unlocked lock: release() was called while the lock was not held"
-        );
-        assert!(!lock.is_locked(), "the failed release changed the lock");
-        // Still a working lock, for this thread and another.
-        assert!(lock.try_acquire());
-        assert!(!lock.try_acquire());
-        assert_eq!(lock.release(), Ok(()));
-        let l = Arc::clone(&lock);
-        thread::spawn(move || {
-            l.acquire();
-            l.release().unwrap();
-        })
-        .join()
-        .unwrap();
-        assert!(!lock.is_locked());
-    });
-}
-
-/// The lock has no owner (Python's `Lock`): a thread that never acquired it may release it,
-/// and that release wakes a thread blocked in `acquire`. The thread that did acquire it then
-/// finds it no longer held: its own `release` is `ReleaseError`.
-#[test]
-fn raw_lock_released_by_a_thread_that_does_not_hold_it_wakes_the_waiter() {
-    within(|| {
-        let lock = Arc::new(RawLock::new());
-        lock.acquire(); // this thread is the "holder"
-        let got_it = Arc::new(AtomicBool::new(false));
-        let (l, g) = (Arc::clone(&lock), Arc::clone(&got_it));
-        let waiter = thread::spawn(move || {
-            l.acquire();
-            g.store(true, Ordering::SeqCst);
-            l.release().expect("the waiter holds the lock");
-        });
-        wait_until("the waiter is queued", || lock.has_waiters());
-        assert!(!got_it.load(Ordering::SeqCst));
-        let l = Arc::clone(&lock);
-        let stranger = thread::spawn(move || l.release());
-        assert_eq!(stranger.join().unwrap(), Ok(()), "a non-holder may release");
-        waiter.join().expect("the waiter was woken and finished");
-        assert!(got_it.load(Ordering::SeqCst));
-        assert!(!lock.is_locked());
-        assert!(!lock.has_waiters());
-        assert_eq!(
-            lock.release(),
-            Err(ReleaseError),
-            "the holder's release came too late"
-        );
-    });
-}
-
-// ---------------------------------------------------------------------------------------
-// thread spawn failure
-// ---------------------------------------------------------------------------------------
-
-/// An absurd stack size makes the OS refuse the first worker: `PoolError::Spawn` for worker
-/// 0, with the OS error as its source — not a panic. (An absurd worker *count* is not tried
-/// here: it would start threads until the OS refuses one.)
-#[test]
-fn absurd_stack_size_is_spawn_error_for_worker_0() {
-    within(|| {
-        let err = Builder::new(3)
-            .stack_size(usize::MAX / 2)
-            .build()
-            .unwrap_err();
-        let PoolError::Spawn { worker, source } = &err else {
-            panic!("expected PoolError::Spawn, got {err:?}");
-        };
-        assert_eq!(*worker, 0);
-        let errno = source.raw_os_error().expect("an OS error");
-        assert_eq!(
-            err.to_string(),
-            format!("failed to start worker thread 0: {source}")
-        );
-        println!("spawn of a usize::MAX / 2 stack: {source} (errno {errno})");
-        // The failure leaves nothing behind: a normal pool starts and serves.
-        let pool = Builder::new(3).build().unwrap();
-        assert_every_worker_serves(&pool, 3);
     });
 }

@@ -98,38 +98,64 @@ fn raw_lock_try_acquire_fails_while_another_thread_holds_it() {
 }
 
 #[test]
-fn raw_lock_release_of_a_free_lock_is_release_error() {
-    let lock = RawLock::new();
-    assert_eq!(lock.release(), Err(ReleaseError));
-    // The lock is left as it was: free and usable.
-    assert!(!lock.is_locked());
-    assert!(lock.try_acquire());
-    lock.release().unwrap();
+fn raw_lock_released_twice_is_release_error_and_stays_usable() {
+    within(|| {
+        let lock = Arc::new(RawLock::new());
+        assert_eq!(lock.release(), Err(ReleaseError), "never acquired");
+        lock.acquire();
+        assert_eq!(lock.release(), Ok(()));
+        let second = lock.release();
+        assert_eq!(second, Err(ReleaseError));
+        assert_eq!(
+            second.unwrap_err().to_string(),
+            "release of an unlocked lock: release() was called while the lock was not held"
+        );
+        assert!(!lock.is_locked(), "the failed release changed the lock");
+        // Still a working lock, for this thread and another.
+        assert!(lock.try_acquire());
+        assert!(!lock.try_acquire());
+        assert_eq!(lock.release(), Ok(()));
+        let l = Arc::clone(&lock);
+        thread::spawn(move || {
+            l.acquire();
+            l.release().unwrap();
+        })
+        .join()
+        .unwrap();
+        assert!(!lock.is_locked());
+    });
 }
 
+/// The lock has no owner (Python's `Lock`): a thread that never acquired it may release it,
+/// and that release wakes a thread blocked in `acquire`. The thread that did acquire it then
+/// finds it no longer held: its own `release` is `ReleaseError`.
 #[test]
-fn raw_lock_double_release_is_release_error() {
-    let lock = RawLock::new();
-    lock.acquire();
-    assert_eq!(lock.release(), Ok(()));
-    let err = lock.release().unwrap_err();
-    assert_eq!(err, ReleaseError);
-    assert_eq!(
-        err.to_string(),
-        "release of an unlocked lock: release() was called while the lock was not held"
-    );
-    assert!(!lock.is_locked());
-}
-
-#[test]
-fn raw_lock_is_released_by_another_thread() {
-    // No owner, as with Python's Lock: a lock acquired here may be released there.
-    let lock = Arc::new(RawLock::new());
-    lock.acquire();
-    let l = Arc::clone(&lock);
-    assert_eq!(thread::spawn(move || l.release()).join().unwrap(), Ok(()));
-    assert!(!lock.is_locked());
-    assert_eq!(lock.release(), Err(ReleaseError));
+fn raw_lock_released_by_a_thread_that_does_not_hold_it_wakes_the_waiter() {
+    within(|| {
+        let lock = Arc::new(RawLock::new());
+        lock.acquire(); // this thread is the "holder"
+        let got_it = Arc::new(AtomicBool::new(false));
+        let (l, g) = (Arc::clone(&lock), Arc::clone(&got_it));
+        let waiter = thread::spawn(move || {
+            l.acquire();
+            g.store(true, Ordering::SeqCst);
+            l.release().expect("the waiter holds the lock");
+        });
+        wait_until("the waiter is queued", || lock.has_waiters());
+        assert!(!got_it.load(Ordering::SeqCst));
+        let l = Arc::clone(&lock);
+        let stranger = thread::spawn(move || l.release());
+        assert_eq!(stranger.join().unwrap(), Ok(()), "a non-holder may release");
+        waiter.join().expect("the waiter was woken and finished");
+        assert!(got_it.load(Ordering::SeqCst));
+        assert!(!lock.is_locked());
+        assert!(!lock.has_waiters());
+        assert_eq!(
+            lock.release(),
+            Err(ReleaseError),
+            "the holder's release came too late"
+        );
+    });
 }
 
 #[test]

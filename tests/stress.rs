@@ -26,18 +26,19 @@
 //! thread that waits for another's progress spins with `yield_now` under a deadline.
 #![cfg(not(any(loom, shuttle)))]
 // std only: the facade is std here, which clippy's disallowed lists cannot tell from a stray
-// std import (see clippy.toml); the watchdog's channel and the serialising mutex are std's on
-// purpose, outside any checker.
+// std import (see clippy.toml); the serialising mutex is std's on purpose, outside any
+// checker.
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::collections::BTreeSet;
 use std::fs;
-use std::panic;
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Barrier, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use common::pools::assert_every_worker_serves;
+use common::watch::{wait_until, within_for};
 use racelab::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use racelab::sync::cell::UnsafeCell;
 use racelab::sync::{thread, Arc};
@@ -48,7 +49,8 @@ use racelab::{AsyncResult, Lock, RawLock, TaskError, ThreadPool};
 const MARKER: &str = "racelab-stress: expected panic";
 
 // ---------------------------------------------------------------------------------------
-// harness: one test at a time, a watchdog, heap and RSS gauges, the summary line
+// harness: one test at a time, heap and RSS gauges, the summary line (the watchdog is
+// tests/common's)
 // ---------------------------------------------------------------------------------------
 
 /// The system allocator, counting live heap bytes and their peak.
@@ -109,43 +111,6 @@ static ALLOCATOR: Counting = Counting;
 fn serial() -> MutexGuard<'static, ()> {
     static SERIAL: Mutex<()> = Mutex::new(());
     SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Runs `body` on its own thread and fails the test if it has not finished within `limit`;
-/// `progress` says how far it got. A panic in the body is the test's panic, message unchanged.
-/// (The stuck threads are leaked: the point is that CI gets a failure, not a hang.)
-fn within<T: Send + 'static>(
-    limit: Duration,
-    progress: impl Fn() -> String,
-    body: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    let (done, finished) = mpsc::channel();
-    let runner = thread::spawn(move || {
-        let _ = done.send(body());
-    });
-    match finished.recv_timeout(limit) {
-        Ok(value) => {
-            runner.join().expect("the body returned");
-            value
-        }
-        Err(RecvTimeoutError::Disconnected) => match runner.join() {
-            Err(payload) => panic::resume_unwind(payload),
-            Ok(()) => unreachable!("the body neither returned nor panicked"),
-        },
-        Err(RecvTimeoutError::Timeout) => panic!(
-            "the stress test did not finish within {limit:?} ({}): a deadlock or a lost wake-up",
-            progress()
-        ),
-    }
-}
-
-/// Spins (yielding) until `done()` holds; panics after a generous deadline.
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        thread::yield_now();
-    }
 }
 
 /// A field of `/proc/self/status` in KiB (`VmHWM`, `VmRSS`), if there is one.
@@ -268,7 +233,7 @@ fn lock_8_threads_x_1m_acquisitions_count_exactly() {
     let soak = Soak::start("lock_8_threads_x_1m");
     let counter = Arc::new(Lock::new(0usize));
     let c = Arc::clone(&counter);
-    let total = within(
+    let total = within_for(
         Duration::from_secs(60),
         || "lock".into(),
         move || {
@@ -307,7 +272,7 @@ fn raw_lock_8_threads_x_1m_acquire_release_count_exactly() {
         count: UnsafeCell::new(0),
     });
     let c = Arc::clone(&counter);
-    let total = within(
+    let total = within_for(
         Duration::from_secs(60),
         || "raw lock".into(),
         move || {
@@ -345,8 +310,9 @@ const POOL_WORKERS: usize = 5;
 const POOL_TASKS: usize = 1_000_000;
 const BATCH: usize = 10_000;
 
-/// `text` with [`MARKER`] masked. A failure message must never quote the marker:
-/// `quiet_panics` silences *any* panic whose message contains it, an assertion's included.
+/// `text` with [`MARKER`] masked. A failure message must never start with the marker:
+/// `quiet_panics` silences every panic whose message starts with it, an assertion's included;
+/// masking it wherever it occurs keeps that true whatever the message quotes first.
 fn unmark(text: &str) -> String {
     text.replace(MARKER, "<MARKER>")
 }
@@ -376,33 +342,6 @@ fn check_outcome(i: usize, outcome: Result<usize, TaskError>) -> bool {
         }
         other => panic!("task {i}: unexpected {}", unmark(&format!("{other:?}"))),
     }
-}
-
-/// Asserts that all `workers` workers still serve: `workers` tasks that each wait until all
-/// have started must run on distinct threads, and their names are the pool's workers' names.
-fn assert_every_worker_serves(pool: &ThreadPool, workers: usize) {
-    assert_eq!(pool.workers(), workers);
-    let started = Arc::new(AtomicUsize::new(0));
-    let names: BTreeSet<String> = (0..workers)
-        .map(|_| {
-            let started = Arc::clone(&started);
-            pool.apply_async(move || {
-                started.fetch_add(1, Ordering::SeqCst);
-                wait_until("every worker runs a name task", || {
-                    started.load(Ordering::SeqCst) == workers
-                });
-                thread::current().name().map(str::to_owned)
-            })
-            .expect("the pool is open")
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(|r| r.get().expect("a name task").expect("a named worker"))
-        .collect();
-    let expected: BTreeSet<String> = (0..workers)
-        .map(|i| format!("racelab-worker-{i}"))
-        .collect();
-    assert_eq!(names, expected, "a worker died or was replaced");
 }
 
 /// Pushes `POOL_TASKS` tasks through a 5-worker pool, `batch` at a time (each batch's results
@@ -440,7 +379,7 @@ fn pool_soak_test(name: &'static str, batch: usize, heap_bound_mib: usize) {
     let soak = Soak::start(name);
     let done = Arc::new(AtomicUsize::new(0));
     let d = Arc::clone(&done);
-    let panicked = within(
+    let panicked = within_for(
         Duration::from_secs(120),
         move || {
             format!(
@@ -666,7 +605,7 @@ fn close_terminate_drop_race_4_submitters_1000_rounds() {
     let soak = Soak::start("shutdown_races");
     let round = Arc::new(AtomicUsize::new(0));
     let r = Arc::clone(&round);
-    let tallies = within(
+    let tallies = within_for(
         Duration::from_secs(120),
         move || {
             format!(

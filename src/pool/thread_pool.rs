@@ -191,6 +191,27 @@ impl ThreadPool {
         self.workers
     }
 
+    /// How many tasks wait in the queue for a worker (not counting the running ones).
+    ///
+    /// A snapshot, for tests and monitoring: by the time the caller looks at it, a worker may
+    /// have taken a task or another thread queued one. Like std's `len` hints, never a basis
+    /// for a decision that needs the count to stay put. Python's pool has no such view.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
+    /// let pool = racelab::ThreadPool::new(1).unwrap();
+    /// assert_eq!(pool.queued(), 0);
+    /// pool.close();
+    /// pool.join().unwrap();
+    /// assert_eq!(pool.queued(), 0);
+    /// ```
+    #[must_use]
+    pub fn queued(&self) -> usize {
+        self.shared.state.lock().jobs.len()
+    }
+
     /// Queues `f` to run on a worker and returns its pending result.
     ///
     /// # Errors

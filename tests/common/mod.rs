@@ -2,9 +2,11 @@
 //! (`std_*.rs` runs them on real threads, `loom_*.rs` exhaustively, `shuttle_*.rs` on random
 //! and PCT schedules; everything concurrent comes from `racelab::sync`, so the same code is
 //! checked by whichever backend is built), the shuttle tiers' `check` helper, and the std
-//! tiers' watchdogs.
+//! tiers' watchdogs and pool fixtures.
 #![allow(dead_code)] // each test binary uses its own subset
 
+#[cfg(not(any(loom, shuttle)))]
+pub mod pools;
 pub mod scenarios;
 #[cfg(shuttle)]
 pub mod shuttle;

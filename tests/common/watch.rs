@@ -22,11 +22,21 @@ pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 /// 30 s: a lost wake-up or a deadlock then fails the test instead of hanging it (the stuck
 /// threads are leaked). A panic in the body is the test's panic, message unchanged.
 pub fn within<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
+    within_for(Duration::from_secs(30), String::new, body)
+}
+
+/// [`within`] with another time limit; on a timeout the failure also quotes `progress()`
+/// (how far the body got), unless it is empty.
+pub fn within_for<T: Send + 'static>(
+    limit: Duration,
+    progress: impl Fn() -> String,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> T {
     let (done, finished) = mpsc::channel();
     let runner = thread::spawn(move || {
         let _ = done.send(body());
     });
-    match finished.recv_timeout(Duration::from_secs(30)) {
+    match finished.recv_timeout(limit) {
         Ok(value) => {
             runner.join().expect("the body returned");
             value
@@ -36,7 +46,16 @@ pub fn within<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T
             Ok(()) => unreachable!("the body neither returned nor panicked"),
         },
         Err(RecvTimeoutError::Timeout) => {
-            panic!("the test body did not finish within 30 s: a deadlock or a lost wake-up")
+            let progress = progress();
+            let progress = if progress.is_empty() {
+                progress
+            } else {
+                format!(" ({progress})")
+            };
+            panic!(
+                "the test body did not finish within {} s{progress}: a deadlock or a lost wake-up",
+                limit.as_secs()
+            )
         }
     }
 }
