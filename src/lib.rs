@@ -9,6 +9,7 @@
 //! | [`pool`] | [`ThreadPool`], [`AsyncResult`], [`TaskError`], [`PoolError`] |
 //! | [`check`] | the harness: run one body under the active backend; failures as data |
 //! | [`trace`] | event recording in checker builds; swimlanes of failing interleavings |
+//! | `panic_message` | the text of a caught panic (for the pool and the harness; public as [`check::panic_message`]) |
 //!
 //! The backend is chosen at build time: `RUSTFLAGS="--cfg loom"`, `RUSTFLAGS="--cfg shuttle"`,
 //! or neither for std. See the README for what each backend proves.
@@ -27,6 +28,7 @@
 
 pub mod check;
 pub mod lock;
+mod panic_message;
 pub mod pool;
 pub mod sync;
 pub mod trace;

@@ -260,9 +260,8 @@ fn replay_debug() {
         format!(
             "{:?}\n{:?}\n{:?}",
             Replay::Loom { execution: 12 },
-            Replay::Shuttle {
-                seed: 7,
-                iterations: 3
+            Replay::ShuttleSchedule {
+                schedule: "910203e803".to_owned()
             },
             Replay::Std { run: 3 }
         )

@@ -194,7 +194,6 @@ fn explorer_reads_its_overrides_from_the_environment() {
         "RACELAB_REPORT",
         "RACELAB_SEED",
         "RACELAB_STD_TIMEOUT",
-        "RACELAB_PARTITION",
     ]);
     for name in &restore.0 {
         std::env::remove_var(name.0);
@@ -279,9 +278,5 @@ fn explorer_reads_its_overrides_from_the_environment() {
     assert_eq!(
         refused("RACELAB_STD_TIMEOUT", "1.5"),
         "RACELAB_STD_TIMEOUT=\"1.5\" is not a whole number"
-    );
-    assert_eq!(
-        refused("RACELAB_PARTITION", "4/4"),
-        "RACELAB_PARTITION=\"4/4\": expected k/n with 0 <= k < n, e.g. 0/4"
     );
 }

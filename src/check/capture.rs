@@ -1,4 +1,4 @@
-//! Captures the first panic of a checked run: message, kind, trace, wait-for graph.
+//! Captures the panics of a checked run: message, kind, trace, wait-for graph.
 //!
 //! One process-wide panic hook, installed once on top of the others, chains to the hook that
 //! was there before (so shuttle's schedule printing and the default message still appear),
@@ -10,21 +10,18 @@
 //! whose message the runner saw propagate, else the first one a checker raised (a deadlock, a
 //! data race), else the first. That skips panics the model caught itself (a pool task's
 //! panic, resolved as `TaskError::Panicked`) and the follow-ups of the real one (a join of a
-//! panicked thread, a guard dropped while unwinding). While a run is *armed* on
-//! this OS thread — loom and shuttle run every model thread on it — the first panic is kept
-//! and later ones are ignored: they are follow-ups (a join of a panicked thread, a guard
-//! dropped while unwinding).
+//! panicked thread, a guard dropped while unwinding).
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
 use std::cell::{Cell, RefCell};
-use std::io::Write as _;
 use std::panic;
 use std::sync::{Mutex, Once};
 
-use super::failure::{deadlock_message, FailureKind};
+use super::failure::{deadlock_message, Failure, FailureKind, Replay};
+use crate::panic_message::panic_message;
 use crate::trace::{self, Trace, WaitFor};
 
-/// What the hook kept of the first panic.
+/// What the hook kept of one panic.
 #[derive(Debug, Clone)]
 pub(crate) struct Captured {
     pub(crate) kind: FailureKind,
@@ -37,10 +34,22 @@ pub(crate) struct Captured {
     pub(crate) execution: u64,
 }
 
+impl Captured {
+    /// The failure this panic is, with how to replay it and how many executions ran.
+    pub(crate) fn into_failure(self, replay: Replay, executions: u64) -> Failure {
+        Failure::new(self.kind, self.message, replay, executions)
+            .with_location(self.location)
+            .with_trace(self.trace, self.wait_for)
+    }
+}
+
+/// Called with each capture as it happens (a loom child writes it to stderr at once, before
+/// loom can abort the process).
+pub(crate) type OnCapture = fn(&Captured);
+
 thread_local! {
     static ARMED: Cell<bool> = const { Cell::new(false) };
-    /// In a loom child process: print each capture to stderr at once, before loom can abort.
-    static PRINT: Cell<bool> = const { Cell::new(false) };
+    static ON_CAPTURE: Cell<Option<OnCapture>> = const { Cell::new(None) };
     static EXECUTION: Cell<u64> = const { Cell::new(0) };
     static PANICS: RefCell<Vec<Captured>> = const { RefCell::new(Vec::new()) };
 }
@@ -57,12 +66,12 @@ fn install() {
         shuttle::check_random(|| {}, 1);
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
-            let text = message(info.payload());
+            let text = panic_message(info.payload());
             let quiet = QUIET
                 .lock()
                 .is_ok_and(|q| q.iter().any(|m| text.starts_with(m)));
             if ARMED.get() && !quiet {
-                keep(info, text);
+                keep(info, text.to_owned());
             }
             if !quiet {
                 previous(info);
@@ -82,20 +91,12 @@ pub(crate) fn quiet(marker: &'static str) {
     }
 }
 
-fn message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "<non-string panic payload>".to_owned())
-}
-
-/// Starts capturing on this OS thread; `print` writes each capture to stderr as it happens.
-pub(crate) fn arm(print: bool) {
+/// Starts capturing on this OS thread; `on_capture` sees each capture as it happens.
+pub(crate) fn arm(on_capture: Option<OnCapture>) {
     install();
     PANICS.with(|p| p.borrow_mut().clear());
     EXECUTION.set(0);
-    PRINT.set(print);
+    ON_CAPTURE.set(on_capture);
     ARMED.set(true);
 }
 
@@ -105,7 +106,7 @@ pub(crate) fn arm(print: bool) {
 pub(crate) fn disarm(propagated: Option<&(dyn std::any::Any + Send)>) -> Option<Captured> {
     ARMED.set(false);
     let panics = PANICS.with(|p| std::mem::take(&mut *p.borrow_mut()));
-    choose(panics, propagated.map(message).as_deref())
+    choose(panics, propagated.map(panic_message))
 }
 
 /// Picks the failure among an execution's panics.
@@ -154,16 +155,8 @@ fn keep(info: &panic::PanicHookInfo<'_>, raw: String) {
         wait_for,
         execution: EXECUTION.get(),
     };
-    if PRINT.get() {
-        let mut block = format!("\nracelab: {}: {}\n", captured.kind, captured.message);
-        for edge in &captured.wait_for {
-            block.push_str(&format!("  {edge}\n"));
-        }
-        block.push_str(&captured.trace.render(120, None));
-        block.push_str(&super::child::encode(&captured, false));
-        let mut err = std::io::stderr().lock();
-        let _ = err.write_all(block.as_bytes());
-        let _ = err.flush();
+    if let Some(on_capture) = ON_CAPTURE.get() {
+        on_capture(&captured);
     }
     PANICS.with(|p| {
         if let Ok(mut p) = p.try_borrow_mut() {

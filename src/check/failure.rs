@@ -78,14 +78,12 @@ pub enum Replay {
         /// The failing execution's number (1-based) in loom's depth-first order.
         execution: u64,
     },
-    /// shuttle: `RACELAB_SEED=seed RACELAB_ITERATIONS=iterations` reruns the same schedules up
-    /// to the failing one, deterministically. shuttle also prints its encoded schedule on
-    /// stderr; [`replay`](super::replay) or `RACELAB_REPLAY` take that string.
-    Shuttle {
-        /// The seed to rerun.
-        seed: u64,
-        /// How many iterations to rerun from that seed, the failing one last.
-        iterations: u64,
+    /// shuttle: the failing execution's schedule, encoded as shuttle prints it. Running the check
+    /// with `RACELAB_REPLAY=<schedule>` (or `check::replay(body, schedule)`, in shuttle builds)
+    /// runs exactly that execution again.
+    ShuttleSchedule {
+        /// The encoded schedule: hex digits, as `shuttle::replay` takes them.
+        schedule: String,
     },
     /// std runs cannot be replayed: rerun and hope (which is why the checkers exist).
     Std {
@@ -101,10 +99,13 @@ pub enum Replay {
 pub struct Failure {
     /// What failed.
     pub kind: FailureKind,
-    /// The first panic's message (later panics are follow-ups and are not kept). For a
+    /// The failing panic's message: the panic that propagated out of the failing execution;
+    /// failing that, the checker's own (a deadlock, a data race); failing that, the execution's
+    /// first. The execution's other panics are follow-ups (a join of a panicked thread, a guard
+    /// dropped while unwinding) or were caught by the model itself, and are not kept. For a
     /// deadlock with a known wait-for cycle, the cycle in words.
     pub message: String,
-    /// Where the first panic happened (`file:line`), if it was a panic in the model.
+    /// Where the failing panic happened (`file:line`), if it was a panic in the model.
     pub location: Option<String>,
     /// The failing execution's interleaving (empty in std builds).
     pub trace: Trace,
@@ -119,6 +120,41 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// A failure with no location, trace or command yet: every backend builds its failures
+    /// here, and adds what it knows with the `with_*` methods.
+    pub(crate) fn new(kind: FailureKind, message: String, replay: Replay, executions: u64) -> Self {
+        Failure {
+            kind,
+            message,
+            location: None,
+            trace: Trace::default(),
+            wait_for: Vec::new(),
+            replay,
+            command: None,
+            executions,
+        }
+    }
+
+    /// Where the failing panic happened.
+    pub(crate) fn with_location(mut self, location: Option<String>) -> Self {
+        self.location = location;
+        self
+    }
+
+    /// The failing interleaving and, for a deadlock, its wait-for cycle.
+    pub(crate) fn with_trace(mut self, trace: Trace, wait_for: Vec<WaitFor>) -> Self {
+        self.trace = trace;
+        self.wait_for = wait_for;
+        self
+    }
+
+    /// The shell command that reproduces the failure.
+    #[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
+    pub(crate) fn with_command(mut self, command: Option<String>) -> Self {
+        self.command = command;
+        self
+    }
+
     /// The swimlane of the failing execution, 120 columns wide, with the failure marked.
     pub fn swimlane(&self) -> String {
         let headline = if self.message.starts_with(self.kind.name()) {
@@ -153,9 +189,11 @@ impl fmt::Display for Failure {
         }
         match &self.replay {
             Replay::Loom { execution } => writeln!(f, "replay: loom execution #{execution}")?,
-            Replay::Shuttle { seed, iterations } => {
-                writeln!(f, "replay: shuttle seed {seed}, iteration {iterations}")?
+            // The command, when there is one, carries the schedule: one recipe, not two.
+            Replay::ShuttleSchedule { schedule } if self.command.is_none() => {
+                writeln!(f, "replay: RACELAB_REPLAY={schedule}")?
             }
+            Replay::ShuttleSchedule { .. } => {}
             Replay::Std { run } => writeln!(f, "std run #{run} (not replayable)")?,
         }
         if let Some(command) = &self.command {

@@ -5,6 +5,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 use super::result::{self, AsyncResult, Completer};
 use super::TaskError;
+use crate::panic_message::panic_message;
 use crate::trace;
 
 /// What a worker runs. Dropping a job unrun resolves its result `Cancelled`.
@@ -55,7 +56,7 @@ where
         trace::task_started(id);
         let outcome =
             panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| TaskError::Panicked {
-                message: panic_message(payload),
+                message: message_of(payload),
             });
         trace::task_finished(id, outcome.is_ok());
         completer.complete(outcome);
@@ -67,14 +68,8 @@ where
 }
 
 /// The message of a panic payload, which is then dropped without letting a panic escape.
-fn panic_message(payload: Box<dyn Any + Send>) -> String {
-    let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "<non-string panic payload>".to_owned()
-    };
+fn message_of(payload: Box<dyn Any + Send>) -> String {
+    let message = panic_message(&*payload).to_owned();
     discard(payload);
     message
 }

@@ -60,13 +60,9 @@ pub fn within_for<T: Send + 'static>(
     }
 }
 
-/// The text of a caught panic's payload.
+/// The text of a caught panic's payload (the library's [`racelab::check::panic_message`]).
 pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "<non-string payload>".to_owned())
+    racelab::check::panic_message(payload).to_owned()
 }
 
 /// Holds tasks inside the pool until the test opens it.

@@ -5,8 +5,10 @@ use ::std::panic::{self, AssertUnwindSafe};
 use super::{counted, Counter, Mode, Outcome};
 use crate::check::capture;
 use crate::check::child::{self, run_in_child};
+use crate::check::command::{current_test, reproduce_command};
+use crate::check::explorer::Explorer;
 use crate::check::failure::{Failure, Replay};
-use crate::check::{reproduce_command, Explorer};
+use crate::check::wire;
 
 const EXPLORED: &str = "RACELAB-EXPLORED=";
 
@@ -54,13 +56,13 @@ where
 
     // In-process: a child, or a check expected to pass. The hook prints each capture as it
     // happens, so even a deadlock that aborts the process leaves its report on stderr.
-    capture::arm(true);
+    capture::arm(Some(child::announce));
     let body = counted(&counter, body);
     let result = panic::catch_unwind(AssertUnwindSafe(|| builder.check(body)));
     let captured = capture::disarm(result.as_ref().err().map(|p| &**p));
     if child::is_child() {
         match &captured {
-            Some(c) if result.is_err() => eprint!("{}", child::encode(c, true)),
+            Some(c) if result.is_err() => eprint!("{}", wire::encode(c, true)),
             _ => eprintln!("{EXPLORED}{}", counter.get()),
         }
     }
@@ -76,20 +78,12 @@ where
 }
 
 fn failure_from(c: capture::Captured) -> Failure {
-    Failure {
-        kind: c.kind,
-        message: c.message,
-        location: c.location,
-        trace: c.trace,
-        wait_for: c.wait_for,
-        replay: Replay::Loom {
-            execution: c.execution,
-        },
-        command: reproduce_command(&format!(
-            "RUSTFLAGS=\"--cfg loom -C debug-assertions\" CARGO_TARGET_DIR=target/loom {}={}",
-            child::CHILD_VAR,
-            child::current_test().unwrap_or_default()
-        )),
-        executions: c.execution,
-    }
+    let execution = c.execution;
+    let command = reproduce_command(&format!(
+        "RUSTFLAGS=\"--cfg loom -C debug-assertions\" CARGO_TARGET_DIR=target/loom {}={}",
+        child::CHILD_VAR,
+        current_test().unwrap_or_default()
+    ));
+    c.into_failure(Replay::Loom { execution }, execution)
+        .with_command(command)
 }

@@ -1,5 +1,9 @@
 //! The one place the harness differs per backend, plus what all three share: counting
-//! executions, progress lines, and where each iteration's seed comes from.
+//! executions and progress lines.
+//!
+//! Each backend searches (loom's depth-first order, shuttle's schedulers, std's repeated
+//! runs) and hands the failing panic that `capture` chose to `Captured::into_failure`, with
+//! its own `Replay` and, in checker builds, the command from `command`.
 //!
 //! The counters are std atomics on purpose: they count runs of the model from outside it and
 //! must not become part of what loom or shuttle explore.
@@ -7,6 +11,8 @@
 
 #[cfg(loom)]
 mod loom;
+#[cfg(shuttle)]
+mod schedule;
 #[cfg(shuttle)]
 mod shuttle;
 #[cfg(not(any(loom, shuttle)))]
@@ -97,11 +103,4 @@ where
         counter.tick();
         body();
     }
-}
-
-/// The seed a search runs: `RACELAB_SEED` (or the explorer's seed, or a fixed default) is the
-/// base; `RACELAB_PARTITION=k/n` runs seed `base + k`, so n machines run n distinct streams.
-#[cfg_attr(not(shuttle), allow(dead_code))]
-pub(super) fn seed_for(base: u64, partition: (u64, u64)) -> u64 {
-    base.wrapping_add(partition.0)
 }

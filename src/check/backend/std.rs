@@ -7,8 +7,9 @@ use ::std::time::Duration;
 
 use super::{counted, Counter, Mode, Outcome};
 use crate::check::capture;
+use crate::check::explorer::Explorer;
 use crate::check::failure::{Failure, FailureKind, Replay};
-use crate::check::Explorer;
+use crate::panic_message::panic_message;
 
 pub(in crate::check) fn search<F>(explorer: &Explorer, body: F, _mode: Mode) -> Outcome
 where
@@ -24,10 +25,12 @@ where
         let runner = ::std::thread::Builder::new()
             .name(format!("racelab-stress-{run}"))
             .spawn(move || {
-                capture::arm(false);
+                capture::arm(None);
                 let result = panic::catch_unwind(AssertUnwindSafe(|| body()));
                 let captured = capture::disarm(result.as_ref().err().map(|p| &**p));
-                let _ = done.send(result.map_err(|payload| (payload_text(&*payload), captured)));
+                let _ = done.send(
+                    result.map_err(|payload| (panic_message(&*payload).to_owned(), captured)),
+                );
             })
             .expect("racelab: cannot start a stress run thread");
         match finished.recv_timeout(timeout) {
@@ -36,37 +39,25 @@ where
             }
             Ok(Err((text, captured))) => {
                 let _ = runner.join();
-                let (message, location) = match captured {
-                    Some(c) => (c.message, c.location),
-                    None => (text, None),
-                };
-                failure = Some(Failure {
-                    kind: FailureKind::classify(&message),
-                    message,
-                    location,
-                    trace: Default::default(),
-                    wait_for: Vec::new(),
-                    replay: Replay::Std { run },
-                    command: None,
-                    executions: run,
+                let replay = Replay::Std { run };
+                failure = Some(match captured {
+                    Some(c) => c.into_failure(replay, run),
+                    None => Failure::new(FailureKind::classify(&text), text, replay, run),
                 });
                 break;
             }
             Err(_) => {
                 // The run's threads stay blocked; they are leaked, and the check reports.
-                failure = Some(Failure {
-                    kind: FailureKind::Deadlock,
-                    message: format!(
-                        "no progress within {} s in run {run}: deadlocked (its threads are left blocked)",
-                        timeout.as_secs()
-                    ),
-                    location: None,
-                    trace: Default::default(),
-                    wait_for: Vec::new(),
-                    replay: Replay::Std { run },
-                    command: None,
-                    executions: run,
-                });
+                let message = format!(
+                    "no progress within {} s in run {run}: deadlocked (its threads are left blocked)",
+                    timeout.as_secs()
+                );
+                failure = Some(Failure::new(
+                    FailureKind::Deadlock,
+                    message,
+                    Replay::Std { run },
+                    run,
+                ));
                 break;
             }
         }
@@ -76,12 +67,4 @@ where
         executions: counter.get(),
         failure,
     }
-}
-
-fn payload_text(payload: &(dyn ::std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "<non-string panic payload>".to_owned())
 }

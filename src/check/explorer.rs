@@ -1,0 +1,117 @@
+//! One check's settings: its name and each backend's budget, with the environment's overrides
+//! (the table in the module docs of [`check`](super)).
+
+/// The seed of a shuttle search when neither the explorer nor `RACELAB_SEED` gives one: fixed,
+/// so a failure found in CI is found again on a laptop.
+#[cfg_attr(not(shuttle), allow(dead_code))]
+const DEFAULT_SEED: u64 = 0x5EED_0000_2ACE;
+
+/// Shuttle's scheduling strategy (ignored by the other backends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheduler {
+    /// Uniformly random choice at every scheduling point.
+    Random,
+    /// Probabilistic Concurrency Testing: finds any bug that needs at most `depth` ordering
+    /// constraints with a known probability per run.
+    Pct {
+        /// The bug depth to target.
+        depth: usize,
+    },
+}
+
+/// One check: a name, and the budget for each backend.
+#[derive(Debug, Clone)]
+#[must_use = "an Explorer does nothing until run() or expect_failure()"]
+pub struct Explorer {
+    pub(super) name: String,
+    pub(super) preemption_bound: Option<usize>,
+    pub(super) iterations: usize,
+    pub(super) scheduler: Scheduler,
+    seed: Option<u64>,
+    /// shuttle: an encoded schedule to replay instead of searching (`RACELAB_REPLAY`).
+    pub(super) replay: Option<String>,
+    std_timeout: Option<u64>,
+}
+
+impl Explorer {
+    /// A check with the defaults: loom unbounded, shuttle random × 1,000, std × 100.
+    pub fn new(name: impl Into<String>) -> Self {
+        Explorer {
+            name: name.into(),
+            preemption_bound: None,
+            iterations: if cfg!(shuttle) { 1000 } else { 100 },
+            scheduler: Scheduler::Random,
+            seed: None,
+            replay: None,
+            std_timeout: None,
+        }
+    }
+
+    /// loom: explore only executions with at most `bound` preemptions (`LOOM_MAX_PREEMPTIONS`
+    /// overrides it).
+    pub fn preemption_bound(mut self, bound: usize) -> Self {
+        self.preemption_bound = Some(bound);
+        self
+    }
+
+    /// shuttle and std: how many executions to run (`RACELAB_ITERATIONS` overrides it).
+    pub fn iterations(mut self, iterations: usize) -> Self {
+        self.iterations = iterations;
+        self
+    }
+
+    /// shuttle: the scheduling strategy.
+    pub fn scheduler(mut self, scheduler: Scheduler) -> Self {
+        self.scheduler = scheduler;
+        self
+    }
+
+    /// shuttle: the scheduler's seed (`RACELAB_SEED` overrides it).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// std: seconds one run may take before it counts as a deadlock (default 10).
+    pub fn std_timeout(mut self, secs: u64) -> Self {
+        self.std_timeout = Some(secs);
+        self
+    }
+
+    /// The explorer with the environment's overrides applied.
+    pub(super) fn configured(&self) -> Self {
+        let mut explorer = self.clone();
+        if let Some(n) = env_number("RACELAB_ITERATIONS") {
+            explorer.iterations = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if let Some(seed) = env_number("RACELAB_SEED") {
+            explorer.seed = Some(seed);
+        }
+        if let Some(secs) = env_number("RACELAB_STD_TIMEOUT") {
+            explorer.std_timeout = Some(secs);
+        }
+        if let Ok(schedule) = std::env::var("RACELAB_REPLAY") {
+            explorer.replay = Some(schedule);
+        }
+        explorer
+    }
+
+    /// shuttle: the seed of the search.
+    #[cfg_attr(not(shuttle), allow(dead_code))]
+    pub(super) fn seed_or_default(&self) -> u64 {
+        self.seed.unwrap_or(DEFAULT_SEED)
+    }
+
+    #[cfg_attr(any(loom, shuttle), allow(dead_code))]
+    pub(super) fn std_timeout_secs(&self) -> u64 {
+        self.std_timeout.unwrap_or(10)
+    }
+}
+
+fn env_number(name: &str) -> Option<u64> {
+    let value = std::env::var(name).ok()?;
+    match value.trim().parse() {
+        Ok(n) => Some(n),
+        Err(_) => panic!("{name}={value:?} is not a whole number"),
+    }
+}
