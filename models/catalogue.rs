@@ -1,14 +1,14 @@
 //! The catalogue table of `models/README.md`, rendered from measured runs.
 //!
-//! `cargo xtask verify` runs every model under loom, shuttle and std with `RACELAB_REPORT`
+//! `cargo xtask verify` runs every model under loom and shuttle with `RACELAB_REPORT`
 //! set, so each check appends a record (name, backend, budget, executions, seconds, result);
 //! then it runs the ignored test `catalogue::tests::write` with `RACELAB_RECORDS` pointing at
 //! those records, which rewrites the table between the README's markers. `cargo xtask test`
 //! runs `catalogue::tests::check` instead, which fails if the committed table is stale.
 //!
-//! Every column is deterministic (loom's order is fixed, shuttle's seeds are fixed) except
-//! the std stress column: real scheduling differs run to run, so the staleness check leaves
-//! that column out.
+//! Every column is deterministic (loom's order is fixed, shuttle's seeds are fixed), so the
+//! table changes only when a model or the checkers do. What plain std threads find differs
+//! from run to run: `cargo xtask verify` shows it, the committed table does not.
 
 use std::collections::BTreeMap;
 
@@ -100,14 +100,6 @@ fn shuttle_cell(model: &Model, records: &BTreeMap<(String, String), Record>) -> 
     cells.join(" / ")
 }
 
-fn std_cell(model: &Model, records: &BTreeMap<(String, String), Record>) -> String {
-    match records.get(&(format!("{}/buggy-std", model.name), "std".to_owned())) {
-        Some(r) if r.result.starts_with("caught") => format!("yes (run {})", r.executions),
-        Some(r) => format!("no ({} runs)", r.executions),
-        None => "not measured".to_owned(),
-    }
-}
-
 /// The file a model lives in: its name, or the name less a flavour suffix.
 pub fn file_of(model: &Model) -> String {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -123,33 +115,33 @@ pub fn file_of(model: &Model) -> String {
     }
 }
 
-/// The markdown table for `models`, from `records`. With `with_std` false the std column is
-/// left blank (for the staleness check).
-pub fn render(models: &[&Model], records: &str, with_std: bool) -> String {
+/// The markdown table for `models`, from `records`.
+pub fn render(models: &[&Model], records: &str) -> String {
     let records = parse(records);
     let mut out = String::from(
-        "| model | bug class | source | loom finds it (execution #) | shuttle finds it: random / PCT (median iterations, 5 seeds) | plain std stress, 1,000 runs | the fix |\n\
-         |---|---|---|---|---|---|---|\n",
+        "| model | bug class | source | loom finds it (execution #) | shuttle finds it: random / PCT (median iterations, 5 seeds) | the fix |\n\
+         |---|---|---|---|---|---|\n",
     );
     for model in models {
-        let std = if with_std {
-            std_cell(model, &records)
-        } else {
-            String::new()
-        };
         out.push_str(&format!(
-            "| [{name}]({file}.rs) | {} | {} | {} | {} | {} | {} |\n",
+            "| [{name}]({file}.rs) | {} | {} | {} | {} | {} |\n",
             model.bug_class,
             model.source,
             loom_cell(model, &records),
             shuttle_cell(model, &records),
-            std,
             model.fix,
             name = model.name,
             file = file_of(model),
         ));
     }
     out
+}
+
+/// The table between the markers of `readme`.
+pub fn committed(readme: &str) -> Option<&str> {
+    let start = readme.find(BEGIN)? + BEGIN.len();
+    let end = readme.find(END)?;
+    Some(readme[start..end].trim())
 }
 
 /// Replaces the table between the markers of `readme`.
@@ -159,20 +151,63 @@ pub fn splice(readme: &str, table: &str) -> Option<String> {
     Some(format!("{}\n{}{}", &readme[..start], table, &readme[end..]))
 }
 
-/// Blanks the std column of a rendered table, for comparing tables across runs.
-pub fn without_std_column(table: &str) -> String {
-    table
-        .lines()
-        .map(|line| {
-            let mut cells: Vec<&str> = line.split('|').collect();
-            // "", model, class, source, loom, shuttle, std, fix, ""
-            if cells.len() == 9 && !line.starts_with("|---") && !line.contains("plain std stress") {
-                cells[6] = " ";
+/// How the `committed` table differs from the `measured` one, row by row (a row is known by
+/// its first cell, the model) and cell by cell; empty if they are the same.
+pub fn diff(committed: &str, measured: &str) -> Vec<String> {
+    let rows = |table: &str| -> Vec<(String, Vec<String>)> {
+        table
+            .lines()
+            .filter(|l| l.starts_with('|') && !l.starts_with("|---"))
+            .map(|l| {
+                let cells: Vec<String> = l
+                    .trim()
+                    .trim_matches('|')
+                    .split('|')
+                    .map(|c| c.trim().to_owned())
+                    .collect();
+                (cells[0].clone(), cells)
+            })
+            .collect()
+    };
+    let (old, new) = (rows(committed), rows(measured));
+    let header = |rows: &[(String, Vec<String>)]| rows.first().map(|(_, h)| h.clone());
+    let (old_headers, headers) = (
+        header(&old).unwrap_or_default(),
+        header(&new).unwrap_or_default(),
+    );
+    let mut out = Vec::new();
+    if old_headers != headers {
+        out.push(format!(
+            "the columns: committed {:?}, measured {:?}",
+            old_headers.join(" | "),
+            headers.join(" | ")
+        ));
+    }
+    for (key, cells) in new.iter().skip(1) {
+        let Some((_, was)) = old.iter().find(|(k, _)| k == key) else {
+            out.push(format!("{key}: a new row, not in the committed table"));
+            continue;
+        };
+        // Cells are compared by their column's name, so a column added or dropped does not
+        // make every later cell differ.
+        for (column, cell) in headers.iter().zip(cells) {
+            let Some(i) = old_headers.iter().position(|h| h == column) else {
+                continue;
+            };
+            let before = was.get(i).map_or("", String::as_str);
+            if before != cell {
+                out.push(format!(
+                    "{key}: {column}: committed {before:?}, measured {cell:?}"
+                ));
             }
-            cells.join("|")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+        }
+    }
+    for (key, _) in old.iter().skip(1) {
+        if !new.iter().any(|(k, _)| k == key) {
+            out.push(format!("{key}: committed, but no longer measured"));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -190,29 +225,32 @@ mod tests {
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
     }
 
-    /// `cargo xtask verify`: rewrite the table from this run's records.
+    /// `cargo xtask verify`: rewrite the table from this run's records (the file only if it
+    /// changed).
     #[test]
     #[ignore = "run by `cargo xtask verify` with RACELAB_RECORDS set"]
     fn write() {
         let readme = std::fs::read_to_string(readme_path()).unwrap();
-        let table = render(MODELS, &records(), true);
+        let table = render(MODELS, &records());
         let updated = splice(&readme, &table).expect("models/README.md lost its catalogue markers");
-        std::fs::write(readme_path(), updated).unwrap();
+        if updated != readme {
+            std::fs::write(readme_path(), updated).unwrap();
+        }
     }
 
-    /// `cargo xtask test`: the committed table matches this run's measurements (the std
-    /// column aside).
+    /// `cargo xtask test`: the committed table matches this run's measurements.
     #[test]
     #[ignore = "run by `cargo xtask test` with RACELAB_RECORDS set"]
     fn check() {
         let readme = std::fs::read_to_string(readme_path()).unwrap();
-        let start = readme.find(BEGIN).expect("catalogue markers") + BEGIN.len();
-        let end = readme.find(END).expect("catalogue markers");
-        let committed = without_std_column(readme[start..end].trim());
-        let measured = without_std_column(render(MODELS, &records(), false).trim());
-        assert_eq!(
-            committed, measured,
-            "models/README.md's catalogue is stale: run `cargo xtask verify` and commit the result"
+        let committed = committed(&readme).expect("models/README.md lost its catalogue markers");
+        let differences = diff(committed, &render(MODELS, &records()));
+        assert!(
+            differences.is_empty(),
+            "models/README.md's catalogue is stale ({} differences):\n  {}\n\
+             Rewrite it with `cargo xtask verify loom shuttle`, review and commit models/README.md.",
+            differences.len(),
+            differences.join("\n  ")
         );
     }
 
@@ -237,8 +275,29 @@ mod tests {
     fn render_reads_records() {
         let records = "abba_deadlock/buggy\tloom\tunbounded\t68\t0.01\tcaught deadlock\n\
                        abba_deadlock/buggy-std\tstd\tstress × 1000\t1000\t1.0\tnot found\n";
-        let table = render(&[&crate::abba_deadlock::MODEL], records, true);
+        let table = render(&[&crate::abba_deadlock::MODEL], records);
         assert!(table.contains("| #68 |"), "{table}");
-        assert!(table.contains("| no (1000 runs) |"), "{table}");
+        assert!(!table.contains("1000 runs"), "no std column: {table}");
+    }
+
+    #[test]
+    fn diff_names_the_row_and_the_column() {
+        let committed = "| model | loom | shuttle |\n|---|---|---|\n| a | #1 | 2 / 3 |\n| gone | #1 | 1 / 1 |\n";
+        let measured =
+            "| model | loom | shuttle |\n|---|---|---|\n| a | #4 | 2 / 3 |\n| new | #1 | 1 / 1 |\n";
+        let fewer = "| model | shuttle |\n|---|---|\n| a | 2 / 3 |\n| gone | 1 / 1 |\n";
+        assert_eq!(diff(committed, committed), Vec::<String>::new());
+        assert_eq!(
+            diff(committed, measured),
+            [
+                r##"a: loom: committed "#1", measured "#4""##,
+                "new: a new row, not in the committed table",
+                "gone: committed, but no longer measured",
+            ]
+        );
+        assert_eq!(
+            diff(committed, fewer),
+            [r#"the columns: committed "model | loom | shuttle", measured "model | shuttle""#]
+        );
     }
 }

@@ -2,9 +2,9 @@
 //!
 //! | backend | `RUSTFLAGS` | target dir | profile | its suites |
 //! |---|---|---|---|---|
-//! | std | (inherited) | `target` | dev | the models' unit tests (the `test` stage runs everything) |
-//! | loom | `--cfg loom -C debug-assertions` | `target/loom` | release | `tests/loom_*.rs`, the models' unit tests |
-//! | shuttle | `--cfg shuttle` | `target/shuttle` | release | `tests/shuttle_*.rs`, `tests/proptest_*.rs`, the models' unit tests |
+//! | std | (inherited) | `target` | dev | the workspace (`verify`: the models) |
+//! | loom | `--cfg loom -C debug-assertions` | `target/loom` | release | `tests/loom_*.rs`, the unit tests |
+//! | shuttle | `--cfg shuttle` | `target/shuttle` | release | `tests/shuttle_*.rs`, `tests/proptest_*.rs`, the unit tests |
 //!
 //! `RUSTFLAGS` and the target dir are part of every artifact's fingerprint: the clippy and test
 //! invocations of a backend use exactly these strings, so switching between them (or running
@@ -69,9 +69,18 @@ impl Backend {
         }
     }
 
-    /// The test binaries whose checks `verify` tabulates: racelab's `tests/<prefix>*.rs` files
-    /// (none for std), then the models' unit tests (each model has tests per backend).
-    pub fn suites(self, root: &Path) -> io::Result<Vec<Suite>> {
+    /// cargo's arguments selecting this backend's tests: the whole workspace for std; for a
+    /// checker, racelab's and the models' unit tests and racelab's `tests/<prefix>*.rs` files.
+    ///
+    /// Every invocation of a backend (clippy aside) selects exactly these packages, so cargo
+    /// resolves the same features and every run reuses the last one's build: selecting the
+    /// models alone would resolve their dev-dependencies' features differently and rebuild
+    /// insta, racelab and the models under new hashes. Pick tests with a nextest filter (`-E`)
+    /// instead.
+    pub fn selection(self, root: &Path) -> io::Result<Vec<String>> {
+        if self == Backend::Std {
+            return Ok(vec!["--workspace".to_owned()]);
+        }
         let mut stems = Vec::new();
         for entry in std::fs::read_dir(root.join("tests"))? {
             let path = entry?.path();
@@ -85,20 +94,23 @@ impl Backend {
             }
         }
         stems.sort();
-        let mut suites: Vec<Suite> = stems
-            .into_iter()
-            .map(|stem| Suite {
-                package: LIBRARY,
-                test: Some(stem),
-            })
-            .collect();
-        if root.join(MODELS.1).join("Cargo.toml").is_file() {
-            suites.push(Suite {
-                package: MODELS.0,
-                test: None,
-            });
+        let mut args: Vec<String> = ["-p", LIBRARY, "-p", MODELS.0, "--lib"]
+            .map(str::to_owned)
+            .to_vec();
+        for stem in stems {
+            args.extend(["--test".to_owned(), stem]);
         }
-        Ok(suites)
+        Ok(args)
+    }
+
+    /// `cargo nextest run` over this backend's [`selection`](Self::selection), every test
+    /// run even after a failure; insta never writes a snapshot (a changed one fails).
+    pub fn nextest(self, root: &Path) -> io::Result<Cargo> {
+        Ok(self
+            .cargo(["nextest", "run", "--no-fail-fast"])
+            .args(self.profile())
+            .args(self.selection(root)?)
+            .env("INSTA_UPDATE", "no"))
     }
 
     /// The checkers' tests build in release (5-20x faster under loom and shuttle); std tests
@@ -108,17 +120,6 @@ impl Backend {
             Backend::Std => &[],
             Backend::Loom | Backend::Shuttle => &["--release"],
         }
-    }
-
-    /// What this backend's suites are made of, for messages.
-    pub fn test_glob(self) -> String {
-        let mut globs: Vec<String> = self
-            .test_prefixes()
-            .iter()
-            .map(|p| format!("tests/{p}*.rs"))
-            .collect();
-        globs.push(format!("{}/", MODELS.1));
-        globs.join(", ")
     }
 
     /// `cargo <args>` for this backend.
@@ -132,55 +133,6 @@ impl Backend {
             args: args.into_iter().map(|a| a.to_string()).collect(),
             envs: Vec::new(),
         }
-    }
-}
-
-/// One test binary of a checker's suite.
-#[derive(Debug, Clone)]
-pub struct Suite {
-    package: &'static str,
-    /// `Some(stem)` for `tests/<stem>.rs`; `None` for the package's unit tests.
-    test: Option<String>,
-}
-
-impl Suite {
-    /// The name tables use: the test file's stem, or the package.
-    pub fn label(&self) -> &str {
-        self.test.as_deref().unwrap_or(self.package)
-    }
-
-    /// cargo's arguments selecting this binary.
-    pub fn filter(&self) -> Vec<String> {
-        let mut args = vec!["-p".to_owned(), self.package.to_owned()];
-        match &self.test {
-            Some(stem) => args.extend(["--test".to_owned(), stem.clone()]),
-            None => args.push("--lib".to_owned()),
-        }
-        args
-    }
-
-    /// cargo's arguments selecting all of `suites` in one invocation (so they build in
-    /// parallel). cargo applies `--lib` to every selected package: racelab's own unit tests
-    /// come along, which is harmless (they are backend-aware like everything else).
-    pub fn filter_all(suites: &[Suite]) -> Vec<String> {
-        let mut packages: Vec<&str> = Vec::new();
-        for suite in suites {
-            if !packages.contains(&suite.package) {
-                packages.push(suite.package);
-            }
-        }
-        let mut args: Vec<String> = packages
-            .iter()
-            .flat_map(|p| ["-p".to_owned(), p.to_string()])
-            .collect();
-        for suite in suites {
-            match &suite.test {
-                Some(stem) => args.extend(["--test".to_owned(), stem.clone()]),
-                None if !args.iter().any(|a| a == "--lib") => args.push("--lib".to_owned()),
-                None => {}
-            }
-        }
-        args
     }
 }
 
@@ -205,14 +157,6 @@ impl Cargo {
     pub fn env(mut self, key: &'static str, value: impl Into<String>) -> Self {
         self.envs.push((key, value.into()));
         self
-    }
-
-    /// The value this invocation sets for `key`, if it sets one.
-    pub fn env_value(&self, key: &str) -> Option<&str> {
-        self.envs
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.as_str())
     }
 
     /// The process to spawn, run from the workspace root. stdin is closed (CI has none).

@@ -11,7 +11,7 @@ mod backend;
 mod bench;
 mod exec;
 mod icount;
-mod libtest;
+mod junit;
 mod miri;
 mod model;
 mod mutants;
@@ -31,8 +31,8 @@ const HELP: &str = "\
 cargo xtask: racelab's std, loom and shuttle matrix
 
 USAGE:
-    cargo xtask test [--only STAGE]... [--skip STAGE]...
-    cargo xtask verify [loom|shuttle|std]...
+    cargo xtask test [--only STAGE]... [--skip STAGE]... [--costs COLUMN]
+    cargo xtask verify [loom|shuttle|std]... [--all]
     cargo xtask model [NAME] [--backend shuttle|loom|std]
     cargo xtask bench [-- CRITERION_ARGS...]
     cargo xtask mutants [--filter SUBSTRING] [--list]
@@ -42,14 +42,15 @@ USAGE:
 COMMANDS:
     test      Every stage, in order, stopping at the first failure; then a table of
               stage, result, tests and time. This is what CI runs (.ci/run).
-              Stages: fmt, clippy, clippy-loom, clippy-shuttle, std, stress, icount, loom,
-              shuttle,
-              catalogue (models/README.md's table matches this run's measurements), miri.
-    verify    The check suites (loom: tests/loom_*.rs; shuttle: tests/shuttle_*.rs,
-              tests/proptest_*.rs; each also the models; std: the models), one test
-              at a time, then a table of every check: budget (bound or iterations),
-              executions explored, result, time; also in target/racelab/verify.md.
-              When all three backends pass, rewrites models/README.md's catalogue.
+              Stages: fmt, clippy, clippy-loom, clippy-shuttle, std, stress, icount,
+              loom, shuttle, catalogue (models/README.md's table matches the loom and
+              shuttle records), miri. Tests run under cargo-nextest.
+    verify    The loom, shuttle and std suites (std: the models), then a summary
+              (failures, the misses that are expected and why), a legend and a table
+              of every check: budget, executions explored, result, time; also in
+              target/racelab/verify.txt. Rewrites CONTRIBUTING.md's loom counts when
+              loom passes, and models/README.md's catalogue when loom and shuttle pass
+              (each only if it changed).
     model     A model's story, then its tests under one backend (default shuttle)
               with their output: the caught failure, its interleaving, the replay
               command. Without NAME, the list of models.
@@ -75,6 +76,9 @@ COMMANDS:
 OPTIONS:
     --only STAGE    test: run only this stage (repeatable, or comma-separated)
     --skip STAGE    test: leave this stage out (repeatable, or comma-separated)
+    --costs COLUMN  test: after a green run of every stage, write its times into
+                    that column of CONTRIBUTING.md's costs table (e.g. \"cold, idle\")
+    --all           verify: also show the catalogue's measurement runs
     --backend B     model: shuttle (default), loom or std
     --filter S      mutants: only those whose site or change contains S
     --list          mutants: list them, run nothing
@@ -88,8 +92,10 @@ command is printed before it runs, so any stage can be rerun by hand.
 ";
 
 enum Command {
-    Test(Vec<&'static str>),
-    Verify(Vec<Backend>),
+    /// The stages, and `--costs`.
+    Test(Vec<&'static str>, Option<String>),
+    /// The backends, and `--all`.
+    Verify(Vec<Backend>, bool),
     Model(Option<String>, Backend),
     /// Arguments for the criterion bench binaries.
     Bench(Vec<String>),
@@ -121,8 +127,8 @@ fn main() -> ExitCode {
             print!("{HELP}");
             ExitCode::SUCCESS
         }
-        Command::Test(stages) => stages::run(&root, &stages),
-        Command::Verify(backends) => verify::run(&root, &backends),
+        Command::Test(stages, costs) => stages::run(&root, &stages, costs.as_deref()),
+        Command::Verify(backends, all) => verify::run(&root, &backends, all),
         Command::Model(name, backend) => model::run(&root, name.as_deref(), backend),
         Command::Bench(args) => bench::run(&root, &args),
         Command::Mutants { filter, list } => mutants::run(&root, filter.as_deref(), list),
@@ -142,9 +148,10 @@ fn parse(mut args: lexopt::Parser) -> Result<Command, lexopt::Error> {
     match subcommand.as_str() {
         "help" => Ok(Command::Help),
         "test" => {
-            let (mut only, mut skip) = (Vec::new(), Vec::new());
+            let (mut only, mut skip, mut costs) = (Vec::new(), Vec::new(), None);
             while let Some(arg) = args.next()? {
                 match arg {
+                    Long("costs") => costs = Some(args.value()?.string()?),
                     Long("only") => only.extend(stage_names(&args.value()?.string()?)?),
                     Long("skip") => skip.extend(stage_names(&args.value()?.string()?)?),
                     Short('h') | Long("help") => return Ok(Command::Help),
@@ -155,12 +162,13 @@ fn parse(mut args: lexopt::Parser) -> Result<Command, lexopt::Error> {
                 .into_iter()
                 .filter(|s| (only.is_empty() || only.contains(s)) && !skip.contains(s))
                 .collect();
-            Ok(Command::Test(selected))
+            Ok(Command::Test(selected, costs))
         }
         "verify" => {
-            let mut backends = Vec::new();
+            let (mut backends, mut all) = (Vec::new(), false);
             while let Some(arg) = args.next()? {
                 match arg {
+                    Long("all") => all = true,
                     Value(v) => backends.push(backend(&v.string()?)?),
                     Short('h') | Long("help") => return Ok(Command::Help),
                     _ => return Err(arg.unexpected()),
@@ -169,7 +177,7 @@ fn parse(mut args: lexopt::Parser) -> Result<Command, lexopt::Error> {
             if backends.is_empty() {
                 backends = Backend::ALL.to_vec();
             }
-            Ok(Command::Verify(backends))
+            Ok(Command::Verify(backends, all))
         }
         "model" => {
             let (mut name, mut backend_name) = (None, Backend::Shuttle);

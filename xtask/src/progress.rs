@@ -3,7 +3,6 @@
 //! can tell a slow check from a hung one.
 
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -29,8 +28,6 @@ struct State {
     last_output: Instant,
     /// The forwarded output ended without a newline (libtest's `test NAME ... ` while it runs).
     mid_line: bool,
-    /// A `RACELAB_REPORT` file whose records the heartbeat counts.
-    report: Option<PathBuf>,
     stop: bool,
 }
 
@@ -44,7 +41,6 @@ impl Progress {
                 started: now,
                 last_output: now,
                 mid_line: false,
-                report: None,
                 stop: false,
             }),
             stopped: Condvar::new(),
@@ -57,16 +53,6 @@ impl Progress {
             shared,
             thread: Some(thread),
         }
-    }
-
-    /// What the stage is doing now (for example the test that is running).
-    pub fn set_label(&self, label: impl Into<String>) {
-        self.lock().label = label.into();
-    }
-
-    /// Counts the records in `report` in each heartbeat.
-    pub fn watch_report(&self, report: PathBuf) {
-        self.lock().report = Some(report);
     }
 
     /// The child just printed `chunk`.
@@ -124,15 +110,11 @@ fn heartbeat(shared: &Shared) {
 }
 
 fn print_heartbeat(state: &State, out: &mut impl std::io::Write, terminal: bool) {
-    let mut line = format!(
+    let line = format!(
         "    ... {} {}",
         seconds(state.started.elapsed()),
         state.label
     );
-    if let Some(report) = &state.report {
-        let records = std::fs::read_to_string(report).map_or(0, |s| s.lines().count());
-        line.push_str(&format!(" ({records} checks recorded)"));
-    }
     // Never tear the child's output: start on a line of our own. On a terminal, also wipe
     // cargo's progress bar (stderr), which redraws itself afterwards.
     let lead = if state.mid_line {

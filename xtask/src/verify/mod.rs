@@ -1,278 +1,343 @@
-//! `cargo xtask verify`: run the loom and shuttle suites one test at a time and tabulate every
-//! check: its budget, how many executions it explored, whether it passed, how long it took.
+//! `cargo xtask verify`: run the loom, shuttle and std suites and tabulate every check: its
+//! budget, how many executions it explored, what it found, how long it took.
 //!
-//! The numbers come from the harness: each finished check appends a record to the file named
-//! by `RACELAB_REPORT` (`name \t backend \t budget \t executions \t seconds \t result`). With
-//! `--test-threads=1` the records written between two libtest results belong to the test that
-//! just finished, so a test that failed, or took its binary down, still gets its row.
+//! Each backend is one `cargo nextest run`, the same invocation as its `cargo xtask test`
+//! stage (so it reuses that build); std runs only the models. The tests' outcomes come from
+//! nextest's JUnit report, the checks' numbers from the harness: each finished check appends a
+//! record to the file named by `RACELAB_REPORT`. Then the summary (failures, expected misses and
+//! why), a legend and one table per backend; also in `target/racelab/verify.txt`. When loom and
+//! shuttle both pass, `models/README.md`'s catalogue is rewritten (if it changed); when loom
+//! passes, so is CONTRIBUTING.md's loom-counts table.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use crate::backend::{Backend, Suite};
-use crate::exec;
-use crate::libtest::{Counts, Event, Outcome, Parser};
-use crate::progress::Progress;
+use crate::backend::{Backend, MODELS};
+use crate::junit::{self, Counts};
 use crate::records;
 use crate::table::seconds;
 
 mod row;
 
-use row::{Records, Row};
+use row::Row;
 
-pub fn run(root: &Path, backends: &[Backend]) -> ExitCode {
+/// Why a check that found nothing, in a run whose tests all passed, is expected to (its test
+/// asserts the miss, or asserts nothing): its backend, the end of its name, the reason.
+const EXPECTED_MISSES: [(Backend, &str, &str); 2] = [
+    (
+        Backend::Shuttle,
+        "/buggy",
+        "shuttle runs every atomic as SeqCst, so weak-memory bugs are loom's alone",
+    ),
+    (
+        Backend::Std,
+        "/buggy-std",
+        "plain threads, 1,000 runs: real scheduling need not hit the window (std stress proves nothing either way)",
+    ),
+];
+
+const LEGEND: &str = "\
+legend:
+  check       the name its test gives it: <model>/buggy, <model>/fixed, <model>/buggy-pct (PCT
+              scheduler), <model>/buggy-std (plain threads); `(× n runs)`: n identical checks
+  budget      loom: the preemption bound (unbounded: every interleaving); shuttle: scheduler
+              × iterations; std: runs
+  executions  interleavings (loom), schedules (shuttle) or runs (std) explored; for a caught
+              bug, up to and including the failing one
+  result      pass: the whole budget passed; caught <kind>: the bug was found, as expected;
+              not found: the whole budget passed although the code has the bug (see above);
+              FAILED: the test failed
+  time        wall time, with tests running side by side
+";
+
+/// What one backend's run produced.
+struct Run {
+    backend: Backend,
+    rows: Vec<Row>,
+    tests: Counts,
+    /// Failed tests (binary, name: first lines), or why nothing ran.
+    failures: Vec<String>,
+}
+
+pub fn run(root: &Path, backends: &[Backend], all: bool) -> ExitCode {
     let started = Instant::now();
-    let dir = records::dir(root);
-    if let Err(e) = std::fs::create_dir_all(&dir) {
-        eprintln!("xtask verify: cannot create {}: {e}", dir.display());
-        return ExitCode::FAILURE;
-    }
-    let mut rows = Vec::new();
-    let mut tests = Counts::default();
+    let mut runs = Vec::new();
     let mut reports = Vec::new();
     for &backend in backends {
-        let suites = match backend.suites(root) {
-            Ok(suites) => suites,
+        match run_backend(root, backend) {
+            Ok((run, report)) => {
+                runs.push(run);
+                reports.push((backend, report));
+            }
             Err(e) => {
-                eprintln!("xtask verify: cannot list tests/: {e}");
+                eprintln!("xtask verify: {e}");
                 return ExitCode::FAILURE;
             }
-        };
-        if suites.is_empty() {
-            println!(
-                "\n==> {}: no {}, nothing to verify",
-                backend.name(),
-                backend.test_glob()
-            );
-            continue;
-        }
-        if !build(root, backend, &suites, &mut rows) {
-            tests.failed += 1;
-            continue;
-        }
-        for suite in &suites {
-            let report = dir.join(format!("verify-{}-{}.tsv", backend.name(), suite.label()));
-            tests.add(run_suite(root, backend, suite, &report, &mut rows));
-            reports.push(report);
         }
     }
-    let passed = finish(&rows, tests, started.elapsed(), &dir);
-    let every_backend = Backend::ALL.iter().all(|b| backends.contains(b));
-    let catalogue = if !passed {
-        println!("catalogue: not rewritten (a check failed)");
-        true
-    } else if !every_backend {
-        println!("catalogue: not rewritten (it needs loom, shuttle and std)");
-        true
+    let text = summary(&runs, started.elapsed(), all);
+    println!("\n{text}");
+    let markdown_path = records::dir(root).join("verify.txt");
+    match std::fs::write(&markdown_path, summary(&runs, started.elapsed(), true)) {
+        Ok(()) => println!(
+            "written to {} (measurements included)",
+            markdown_path.display()
+        ),
+        Err(e) => eprintln!(
+            "xtask verify: cannot write {}: {e}",
+            markdown_path.display()
+        ),
+    }
+
+    let passed = |b: Backend| runs.iter().any(|r| r.backend == b && r.failures.is_empty());
+    let mut ok = runs.iter().all(|r| r.failures.is_empty());
+    if passed(Backend::Loom) {
+        let loom = runs.iter().find(|r| r.backend == Backend::Loom);
+        ok &= write_loom_counts(root, &loom.expect("loom ran").rows);
+    }
+    if passed(Backend::Loom) && passed(Backend::Shuttle) {
+        let parts: Vec<PathBuf> = reports
+            .iter()
+            .filter(|(b, _)| *b != Backend::Std)
+            .map(|(_, p)| p.clone())
+            .collect();
+        ok &= write_catalogue(root, &parts);
     } else {
-        write_catalogue(root, &reports, &dir.join("verify-records.all"))
-    };
-    if passed && catalogue {
+        println!(
+            "catalogue: not rewritten (it needs loom and shuttle, both passing: \
+             `cargo xtask verify loom shuttle`)"
+        );
+    }
+    let tests = runs.iter().fold(Counts::default(), |mut all, r| {
+        all.add(r.tests);
+        all
+    });
+    println!("{}", verdict(&runs, started.elapsed()));
+    println!("tests: {tests}");
+    if ok && tests.passed > 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
 }
 
-/// Rewrites `models/README.md`'s catalogue from this run's records (`reports`, gathered in
-/// `all`).
-fn write_catalogue(root: &Path, reports: &[PathBuf], all: &Path) -> bool {
-    let Some(cargo) = records::catalogue_test(root, "write", all) else {
-        return true;
-    };
-    if let Err(e) = records::concat(reports, all) {
-        eprintln!("xtask verify: cannot gather records: {e}");
-        return false;
+/// Runs one backend's tests with a fresh records file; returns the run and that file.
+fn run_backend(root: &Path, backend: Backend) -> Result<(Run, PathBuf), String> {
+    let report = records::fresh(root, &format!("verify-{}", backend.name()))
+        .map_err(|e| format!("cannot create target/racelab/: {e}"))?;
+    let mut cargo = backend
+        .nextest(root)
+        .map_err(|e| format!("cannot list tests/: {e}"))?
+        .env("RACELAB_REPORT", report.to_string_lossy());
+    if backend == Backend::Std {
+        cargo = cargo.args(["-E".to_owned(), format!("package({})", MODELS.0)]);
     }
-    println!(
-        "\n==> catalogue: rewrite models/README.md from {}\n    $ {cargo}",
-        all.display()
-    );
-    match cargo.command(root).status() {
-        Ok(status) if status.success() => {
-            println!("<== catalogue: models/README.md rewritten (review and commit it)");
-            true
-        }
-        Ok(status) => {
-            println!("<== catalogue: FAILED ({})", exec::describe(status));
-            false
-        }
-        Err(e) => {
-            println!("<== catalogue: FAILED (cannot run cargo: {e})");
-            false
-        }
-    }
-}
-
-/// Builds all of a backend's test binaries at once (cargo builds them in parallel).
-fn build(root: &Path, backend: Backend, suites: &[Suite], rows: &mut Vec<Row>) -> bool {
-    let cargo = backend
-        .cargo(["test", "--no-run"])
-        .args(backend.profile())
-        .args(Suite::filter_all(suites));
-    println!(
-        "\n==> {}: build {} test binaries",
-        backend.name(),
-        suites.len()
-    );
-    println!("    $ {cargo}");
+    println!("\n==> {}\n    $ {cargo}", backend.name());
     let start = Instant::now();
-    let progress = Progress::start(format!("{}: building", backend.name()));
-    let status = cargo.command(root).status();
-    drop(progress);
-    let result = match status {
-        Ok(s) if s.success() => "ok".to_owned(),
-        Ok(s) => format!("FAILED ({})", exec::describe(s)),
-        Err(e) => format!("FAILED (cannot run cargo: {e})"),
+    let mut run = Run {
+        backend,
+        rows: Vec::new(),
+        tests: Counts::default(),
+        failures: Vec::new(),
     };
+    match junit::run(&cargo, root) {
+        Ok((status, tests)) => {
+            run.tests = tests.counts();
+            for case in tests.failures() {
+                run.rows.push(Row::failed_test(case));
+                let why = case.failure.as_deref().unwrap_or_default();
+                run.failures
+                    .push(format!("{} {}: {why}", case.binary, case.name));
+            }
+            if !status.success() && run.failures.is_empty() {
+                run.failures
+                    .push(format!("nextest: {}", crate::exec::describe(status)));
+            }
+        }
+        Err(e) => run.failures.push(e),
+    }
+    let recorded = records::read(&report).map_err(|e| format!("{}: {e}", report.display()))?;
+    run.rows.extend(recorded.iter().map(|r| Row::record(r)));
+    run.rows = row::fold(std::mem::take(&mut run.rows));
     println!(
-        "<== {} build: {result} in {}",
+        "<== {}: {} in {}",
         backend.name(),
+        run.tests,
         seconds(start.elapsed())
     );
-    let ok = result == "ok";
-    if !ok {
-        rows.push(Row::test("(build)", backend, "-", &result, start.elapsed()));
-    }
-    ok
+    Ok((run, report))
 }
 
-/// Runs one test binary, one test at a time, and adds its rows. Returns libtest's counts.
-fn run_suite(
-    root: &Path,
-    backend: Backend,
-    suite: &Suite,
-    report: &Path,
-    rows: &mut Vec<Row>,
-) -> Counts {
-    let file = suite.label();
-    let mut records = match Records::create(report.to_path_buf()) {
-        Ok(r) => r,
-        Err(e) => {
-            rows.push(Row::test(
-                file,
-                backend,
-                "-",
-                &format!("FAILED (cannot write {}: {e})", report.display()),
-                Duration::ZERO,
-            ));
-            return Counts {
-                failed: 1,
-                ..Counts::default()
-            };
-        }
-    };
-    let cargo = backend
-        .cargo(["test"])
-        .args(backend.profile())
-        .args(suite.filter())
-        .args(["--", "--nocapture", "--test-threads=1"])
-        .env("RACELAB_REPORT", report.to_string_lossy());
-    println!("\n==> {}: {file}", backend.name());
-    println!("    $ {cargo}");
-    let file_start = Instant::now();
-    let progress = Progress::start(file);
-    progress.watch_report(report.to_path_buf());
-
-    let mut parser = Parser::default();
-    let mut counts = Counts::default();
-    let mut since = Instant::now();
-    let mut any_failed = false;
-    let status = exec::run_teed(cargo.command(root), &progress, |line| {
-        match parser.line(line) {
-            Some(Event::Started(name)) => {
-                since = Instant::now();
-                progress.set_label(format!("{file}: {name}"));
-            }
-            Some(Event::Finished(name, outcome)) => {
-                let new = records.take_new();
-                rows.extend(new.iter().map(|r| Row::record(file, r)));
-                let result = match outcome {
-                    Outcome::Ok => "pass",
-                    Outcome::Ignored => "ignored",
-                    Outcome::Failed => "FAILED",
-                };
-                // A test with no checks still gets a row, unless it was ignored.
-                if outcome == Outcome::Failed || (new.is_empty() && outcome == Outcome::Ok) {
-                    rows.push(Row::test(file, backend, &name, result, since.elapsed()));
-                }
-                any_failed |= outcome == Outcome::Failed;
-                since = Instant::now();
-                progress.set_label(file);
-            }
-            Some(Event::Summary(c)) => counts.add(c),
-            None => {}
-        }
-    });
-    drop(progress);
-
-    rows.extend(records.take_new().iter().map(|r| Row::record(file, r)));
-    let status = match status {
-        Ok(s) => s,
-        Err(e) => {
-            rows.push(Row::test(
-                file,
-                backend,
-                "-",
-                &format!("FAILED (cannot run cargo: {e})"),
-                file_start.elapsed(),
-            ));
-            counts.failed += 1;
-            return counts;
-        }
-    };
-    if let Some(name) = parser.running() {
-        // The binary died inside this test (loom aborts the process on a double panic).
-        let result = format!("FAILED ({})", exec::describe(status));
-        rows.push(Row::test(file, backend, name, &result, since.elapsed()));
-        counts.failed += 1;
-    } else if !status.success() && !any_failed {
-        let result = format!("FAILED ({})", exec::describe(status));
-        rows.push(Row::test(
-            file,
-            backend,
-            "(test binary)",
-            &result,
-            file_start.elapsed(),
+/// The one total: tests passed and failed, over every backend.
+fn verdict(runs: &[Run], total: Duration) -> String {
+    let mut tests = Counts::default();
+    let mut per_backend = Vec::new();
+    for run in runs {
+        tests.add(run.tests);
+        per_backend.push(format!(
+            "{} {}",
+            run.backend.name(),
+            run.tests.passed + run.tests.failed
         ));
-        counts.failed += 1;
     }
-    println!("<== {file}: {counts} in {}", seconds(file_start.elapsed()));
-    counts
+    let failed = runs.iter().map(|r| r.failures.len()).sum::<usize>();
+    let what = if failed == 0 {
+        "all passed".to_owned()
+    } else {
+        format!("{failed} FAILED")
+    };
+    format!(
+        "verify: {} tests ({}), {what}, in {}",
+        tests.passed + tests.failed,
+        per_backend.join(", "),
+        seconds(total)
+    )
 }
 
-/// Prints the table, writes it as markdown; true if every check passed.
-fn finish(rows: &[Row], tests: Counts, total: Duration, dir: &Path) -> bool {
-    let table = row::table(rows);
-    let failed = rows.iter().filter(|r| r.failed()).count();
-    let verdict = if failed == 0 && tests.failed == 0 {
-        format!("all {} checks passed in {}", rows.len(), seconds(total))
-    } else {
-        format!(
-            "{failed} of {} checks FAILED ({})",
-            rows.len(),
-            seconds(total)
-        )
-    };
-    println!("\n{}", table.text());
+/// Failures first, then the expected misses and why, what is hidden, the legend, the tables.
+fn summary(runs: &[Run], total: Duration, all: bool) -> String {
+    let mut out = verdict(runs, total);
+    out.push('\n');
+    let failures: Vec<String> = runs
+        .iter()
+        .flat_map(|r| {
+            r.failures
+                .iter()
+                .map(|f| format!("  {:<8} {f}", r.backend.name()))
+        })
+        .collect();
+    if !failures.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nFAILED ({}):\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
 
-    let markdown_path = dir.join("verify.md");
-    let markdown = format!(
-        "# racelab verify\n\n{verdict}; libtest: {tests}.\n\n{}",
-        table.markdown()
+    let mut misses = String::new();
+    let mut missed = 0;
+    for run in runs.iter().filter(|r| r.failures.is_empty()) {
+        let mut by_reason: Vec<(&str, Vec<&str>)> = Vec::new();
+        for row in run.rows.iter().filter(|r| r.missed() && !r.measurement()) {
+            let reason = EXPECTED_MISSES
+                .iter()
+                .find(|(b, end, _)| *b == run.backend && row.check.ends_with(end))
+                .map_or("its test expects nothing to be found", |(_, _, why)| why);
+            match by_reason.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, checks)) => checks.push(&row.check),
+                None => by_reason.push((reason, vec![&row.check])),
+            }
+        }
+        for (reason, checks) in by_reason {
+            missed += checks.len();
+            let _ = writeln!(
+                misses,
+                "  {:<8} {} ({}): {reason}",
+                run.backend.name(),
+                checks.join(", "),
+                checks.len()
+            );
+        }
+    }
+    if missed > 0 {
+        let _ = writeln!(
+            out,
+            "\nexpected misses ({missed}): the bug is there and was not found, as the test expects\n{misses}"
+        );
+    }
+    let measurements: usize = runs
+        .iter()
+        .flat_map(|r| &r.rows)
+        .filter(|r| r.measurement())
+        .map(|r| r.runs as usize)
+        .sum();
+    if measurements > 0 {
+        let _ = writeln!(
+            out,
+            "{} {measurements} measurement runs (<model>/measure-<scheduler>-seed<n>: the shuttle \
+             medians of models/README.md's catalogue){}",
+            if all { "shown:" } else { "hidden:" },
+            if all { "" } else { "; --all shows them" }
+        );
+    }
+    let _ = write!(out, "\n{LEGEND}");
+    for run in runs {
+        let rows: Vec<&Row> = run
+            .rows
+            .iter()
+            .filter(|r| all || !r.measurement())
+            .collect();
+        let _ = write!(
+            out,
+            "\n{} ({}):\n{}",
+            run.backend.name(),
+            run.tests,
+            row::table(rows).text()
+        );
+    }
+    out
+}
+
+/// CONTRIBUTING.md's loom-counts block, from this run's loom rows.
+fn write_loom_counts(root: &Path, rows: &[Row]) -> bool {
+    let table = row::loom_counts(rows.iter().filter(|r| !r.failed())).markdown();
+    match records::splice(&root.join("CONTRIBUTING.md"), "loom-counts", &table) {
+        Ok(true) => {
+            println!("loom counts: CONTRIBUTING.md's table rewritten (review and commit it)");
+            true
+        }
+        Ok(false) => {
+            println!("loom counts: CONTRIBUTING.md's table unchanged");
+            true
+        }
+        Err(e) => {
+            println!("loom counts: FAILED ({e})");
+            false
+        }
+    }
+}
+
+/// Rewrites `models/README.md`'s catalogue from this run's loom and shuttle records.
+fn write_catalogue(root: &Path, parts: &[PathBuf]) -> bool {
+    let all = records::dir(root).join("verify-records.tsv");
+    let cargo = match records::catalogue_test(root, "write", &all) {
+        Ok(Some(cargo)) => cargo,
+        Ok(None) => return true,
+        Err(e) => {
+            println!("catalogue: FAILED ({e})");
+            return false;
+        }
+    };
+    if let Err(e) = records::concat(parts, &all) {
+        println!("catalogue: FAILED (cannot gather the records: {e})");
+        return false;
+    }
+    let readme = root.join(MODELS.1).join("README.md");
+    let before = std::fs::read_to_string(&readme).unwrap_or_default();
+    println!(
+        "\n==> catalogue: rewrite {}\n    $ {cargo}",
+        readme.display()
     );
-    match std::fs::write(&markdown_path, markdown) {
-        Ok(()) => println!("table written to {}", markdown_path.display()),
-        Err(e) => eprintln!(
-            "xtask verify: cannot write {}: {e}",
-            markdown_path.display()
-        ),
+    match junit::run(&cargo, root) {
+        Ok((status, _)) if status.success() => {
+            let after = std::fs::read_to_string(&readme).unwrap_or_default();
+            if after == before {
+                println!("catalogue: models/README.md unchanged");
+            } else {
+                println!("catalogue: models/README.md rewritten (review and commit it)");
+            }
+            true
+        }
+        Ok((status, _)) => {
+            println!("catalogue: FAILED ({})", crate::exec::describe(status));
+            false
+        }
+        Err(e) => {
+            println!("catalogue: FAILED ({e})");
+            false
+        }
     }
-    println!("verify: {verdict}");
-    println!("tests: {} passed, {} failed", tests.passed, tests.failed);
-    if rows.is_empty() {
-        println!("verify: no checks ran");
-    }
-    failed == 0 && tests.failed == 0 && !rows.is_empty()
 }

@@ -1,67 +1,36 @@
-//! The rows of `verify`'s table: one per recorded check, or per test that left no record.
+//! The rows of `verify`'s tables: one per recorded check (repeats folded), or per failed test.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::backend::Backend;
+use crate::junit::Case;
 use crate::table::{seconds, thousands, Table};
 
-const HEADERS: [&str; 7] = [
-    "suite",
-    "check",
-    "backend",
-    "budget",
-    "executions",
-    "result",
-    "time",
-];
-
-#[derive(Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Row {
-    suite: String,
-    check: String,
-    backend: String,
-    budget: String,
-    /// `None` for a row that stands for a whole test (or build), not a recorded check.
-    executions: Option<u64>,
-    result: String,
-    time: Duration,
+    pub check: String,
+    pub budget: String,
+    /// `None` for a row that stands for a failed test rather than a recorded check.
+    pub executions: Option<u64>,
+    pub result: String,
+    pub time: Duration,
     /// How many identical checks this row sums up (a proptest runs one per generated case).
-    runs: u32,
+    pub runs: u32,
 }
 
 impl Row {
-    /// A row for a whole test (or build) rather than for one recorded check.
-    pub fn test(suite: &str, backend: Backend, check: &str, result: &str, time: Duration) -> Self {
-        Row {
-            suite: suite.to_owned(),
-            check: check.to_owned(),
-            backend: backend.name().to_owned(),
-            budget: "-".into(),
-            executions: None,
-            result: result.to_owned(),
-            time,
-            runs: 1,
-        }
-    }
-
     /// A row for one `RACELAB_REPORT` record:
     /// `name \t backend \t budget \t executions \t seconds \t result`.
-    pub fn record(suite: &str, record: &str) -> Self {
+    pub fn record(record: &str) -> Self {
         let fields: Vec<&str> = record.split('\t').collect();
         let field = |i: usize| fields.get(i).copied().unwrap_or("?").to_owned();
         let seconds = fields.get(4).and_then(|s| s.parse::<f64>().ok());
-        // The sixth field is the harness's verdict ("pass", "caught deadlock", ...); older
-        // records stop at five.
         let result = match fields.get(5..) {
             Some([verdict]) => (*verdict).to_owned(),
             Some([verdict, more @ ..]) => format!("{verdict} ({})", more.join(", ")),
-            _ => "pass".to_owned(),
+            _ => "?".to_owned(),
         };
         Row {
-            suite: suite.to_owned(),
             check: field(0),
-            backend: field(1),
             budget: field(2),
             executions: Some(fields.get(3).and_then(|n| n.parse().ok()).unwrap_or(0)),
             result,
@@ -70,27 +39,39 @@ impl Row {
         }
     }
 
+    /// A row for a test that failed (its checks may have left no record).
+    pub fn failed_test(case: &Case) -> Self {
+        Row {
+            check: format!("{} {}", case.binary, case.name),
+            budget: "-".into(),
+            executions: None,
+            result: "FAILED".into(),
+            time: Duration::from_secs_f64(case.seconds.max(0.0)),
+            runs: 1,
+        }
+    }
+
     pub fn failed(&self) -> bool {
         self.result.starts_with("FAILED")
+    }
+
+    /// Found nothing in its whole budget.
+    pub fn missed(&self) -> bool {
+        self.result == "not found"
+    }
+
+    /// One of the catalogue's shuttle measurement runs (`<model>/measure-<scheduler>-seed<n>`,
+    /// see `models/lab.rs`), hidden unless asked for.
+    pub fn measurement(&self) -> bool {
+        self.check.contains("/measure-")
     }
 
     /// Folds `next` into `self` if it is the same check run again with the same outcome.
     fn absorb(&mut self, next: &Row) -> bool {
         let same = self.executions.is_some()
             && next.executions.is_some()
-            && (
-                &self.suite,
-                &self.check,
-                &self.backend,
-                &self.budget,
-                &self.result,
-            ) == (
-                &next.suite,
-                &next.check,
-                &next.backend,
-                &next.budget,
-                &next.result,
-            );
+            && (&self.check, &self.budget, &self.result)
+                == (&next.check, &next.budget, &next.result);
         if same {
             self.executions = Some(self.executions.unwrap_or(0) + next.executions.unwrap_or(0));
             self.time += next.time;
@@ -99,58 +80,63 @@ impl Row {
         same
     }
 
-    fn cells(&self) -> Vec<String> {
-        let check = if self.runs > 1 {
+    fn check_cell(&self) -> String {
+        if self.runs > 1 {
             format!("{} (× {} runs)", self.check, self.runs)
         } else {
             self.check.clone()
-        };
-        vec![
-            self.suite.clone(),
-            check,
-            self.backend.clone(),
-            self.budget.clone(),
-            self.executions.map_or_else(|| "-".to_owned(), thousands),
-            self.result.clone(),
-            seconds(self.time),
-        ]
+        }
+    }
+
+    fn executions_cell(&self) -> String {
+        self.executions.map_or_else(|| "-".to_owned(), thousands)
     }
 }
 
-/// The table of `rows`, with consecutive repeats of one check folded into one row.
-pub fn table(rows: &[Row]) -> Table {
+/// `rows` sorted by check (tests run in parallel, so records arrive in any order), with the
+/// repeats of one check folded into one row.
+pub fn fold(mut rows: Vec<Row>) -> Vec<Row> {
+    rows.sort_by(|a, b| a.check.cmp(&b.check));
     let mut folded: Vec<Row> = Vec::new();
     for row in rows {
-        if !folded.last_mut().is_some_and(|last| last.absorb(row)) {
-            folded.push(row.clone());
+        if !folded.last_mut().is_some_and(|last| last.absorb(&row)) {
+            folded.push(row);
         }
     }
-    let mut table = Table::new(&HEADERS, &["executions", "time"]);
-    for row in &folded {
-        table.row(row.cells());
+    folded
+}
+
+/// verify's table of one backend's rows.
+pub fn table<'a>(rows: impl IntoIterator<Item = &'a Row>) -> Table {
+    let mut table = Table::new(
+        &["check", "budget", "executions", "result", "time"],
+        &["executions", "time"],
+    );
+    for row in rows {
+        table.row(vec![
+            row.check_cell(),
+            row.budget.clone(),
+            row.executions_cell(),
+            row.result.clone(),
+            seconds(row.time),
+        ]);
     }
     table
 }
 
-/// The records the harness has appended to one `RACELAB_REPORT` file since we last looked.
-pub struct Records {
-    path: PathBuf,
-    seen: usize,
-}
-
-impl Records {
-    /// Starts `path` afresh (empty).
-    pub fn create(path: PathBuf) -> std::io::Result<Self> {
-        std::fs::write(&path, "")?;
-        Ok(Records { path, seen: 0 })
+/// CONTRIBUTING.md's loom state-space table: only the deterministic columns (a time would
+/// change the file on every run).
+pub fn loom_counts<'a>(rows: impl IntoIterator<Item = &'a Row>) -> Table {
+    let mut table = Table::new(&["check", "bound", "executions", "result"], &["executions"]);
+    for row in rows {
+        table.row(vec![
+            row.check_cell(),
+            row.budget.clone(),
+            row.executions_cell(),
+            row.result.clone(),
+        ]);
     }
-
-    pub fn take_new(&mut self) -> Vec<String> {
-        let text = std::fs::read_to_string(&self.path).unwrap_or_default();
-        let new: Vec<String> = text.lines().skip(self.seen).map(str::to_owned).collect();
-        self.seen += new.len();
-        new
-    }
+    table
 }
 
 #[cfg(test)]
@@ -158,28 +144,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn repeated_checks_fold_into_one_row() {
-        let rows = [
-            Row::record("p", "prop\tshuttle\trandom × 32\t32\t0.010\tpass"),
-            Row::record("p", "prop\tshuttle\trandom × 32\t32\t0.030\tpass"),
-            Row::record(
-                "p",
-                "other\tshuttle\trandom × 32\t1200\t1.5\tcaught deadlock",
-            ),
-            Row::test(
-                "p",
-                Backend::Shuttle,
-                "t::fails",
-                "FAILED",
-                Duration::from_millis(60),
-            ),
+    fn repeated_checks_fold_into_one_sorted_row() {
+        let rows = vec![
+            Row::record("prop\tshuttle\trandom × 32\t32\t0.010\tpass"),
+            Row::record("other\tshuttle\trandom × 32\t1200\t1.5\tcaught deadlock"),
+            Row::record("prop\tshuttle\trandom × 32\t32\t0.030\tpass"),
+            Row::failed_test(&Case {
+                binary: "racelab::shuttle_pool".into(),
+                name: "fails".into(),
+                seconds: 0.06,
+                failure: Some("boom".into()),
+            }),
         ];
         assert_eq!(
-            table(&rows).markdown().lines().skip(2).collect::<Vec<_>>(),
+            table(&fold(rows))
+                .markdown()
+                .lines()
+                .skip(2)
+                .collect::<Vec<_>>(),
             [
-                "| p | prop (× 2 runs) | shuttle | random × 32 | 64 | pass | 0.04 s |",
-                "| p | other | shuttle | random × 32 | 1,200 | caught deadlock | 1.50 s |",
-                "| p | t::fails | shuttle | - | - | FAILED | 0.06 s |",
+                "| other | random × 32 | 1,200 | caught deadlock | 1.50 s |",
+                "| prop (× 2 runs) | random × 32 | 64 | pass | 0.04 s |",
+                "| racelab::shuttle_pool fails | - | - | FAILED | 0.06 s |",
             ]
         );
     }
