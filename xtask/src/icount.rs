@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::artifacts;
 use crate::scratch::{self, shown};
 use crate::table::{thousands, Table};
 
@@ -260,7 +261,9 @@ impl Count {
     }
 }
 
-/// `cargo build --release -p racelab-bench --bin icount` in `dir`; returns the binary.
+/// `cargo build --release -p racelab-bench --bin icount` in `dir`; returns the binary, as
+/// cargo's `compiler-artifact` message names it. cargo's diagnostics are shown only if the
+/// build fails: the trace-free copy warns about every recording function it no longer calls.
 fn build(root: &Path, dir: &Path, target: &Path) -> Result<PathBuf, String> {
     let mut cmd = scratch::cargo();
     if dir != root {
@@ -271,24 +274,16 @@ fn build(root: &Path, dir: &Path, target: &Path) -> Result<PathBuf, String> {
         "--release",
         "-p",
         "racelab-bench",
-        "--example",
+        "--bin",
         "icount",
     ]);
     println!("    $ {}", shown(&cmd));
-    // cargo's output only if the build fails: the trace-free copy warns about every recording
-    // function it no longer calls.
-    let output = cmd
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "the build failed: {}\n{}",
-            shown(&cmd),
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    Ok(target.join("release/icount"))
+    let executables = artifacts::build(cmd, None)?;
+    executables
+        .into_iter()
+        .find(|e| e.name == "icount" && e.kinds.iter().any(|k| k == "bin"))
+        .map(|e| e.path)
+        .ok_or_else(|| "cargo reported no `icount` binary".to_owned())
 }
 
 fn callgrind(binary: &Path, collect: &[&str], args: &[&str], out: &Path) -> Result<u64, String> {

@@ -7,6 +7,7 @@
 // forbids them elsewhere so that loom and shuttle see every synchronisation step).
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
+mod artifacts;
 mod backend;
 mod bench;
 mod exec;

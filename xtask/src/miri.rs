@@ -11,6 +11,7 @@
 //! Where the nightly `miri` component is missing, one `rustup component add` is tried; if it is
 //! still missing the command says so and succeeds.
 
+use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
@@ -21,7 +22,7 @@ use crate::table::seconds;
 const TESTS: [&str; 3] = ["std_lock", "std_pool", "std_faults"];
 
 /// Tests left out under Miri, and why.
-const SKIP: [(&str, &str); 9] = [
+const SKIP: [(&str, &str); 8] = [
     (
         "lock_counter_eight_threads",
         "8 threads × 10,000 acquisitions: past the 30 s watchdog",
@@ -51,17 +52,13 @@ const SKIP: [(&str, &str); 9] = [
         "Miri ignores the stack size: the spawn succeeds",
     ),
     (
-        "absurd_stack_size_is_spawn_error_for_worker_0",
-        "Miri ignores the stack size: the spawn succeeds",
-    ),
-    (
         "expect_failure_reports_a_std_deadlock_after_the_timeout",
         "leaves its deadlocked thread parked by design; Miri's leak check fails the binary",
     ),
 ];
 
 /// `cargo xtask miri`.
-pub fn run(root: &std::path::Path) -> ExitCode {
+pub fn run(root: &Path) -> ExitCode {
     if !installed() {
         let mut add = Command::new("rustup");
         add.args([
@@ -79,26 +76,14 @@ pub fn run(root: &std::path::Path) -> ExitCode {
             return ExitCode::SUCCESS;
         }
     }
-    // `cargo` on the PATH is rustup's proxy, which understands `+nightly`; CARGO (the cargo
-    // running xtask) is a toolchain's own binary, which would not.
-    let mut cmd = Command::new("cargo");
-    cmd.current_dir(root)
-        .env_remove("CARGO")
-        .env_remove("RUSTUP_TOOLCHAIN")
+    let mut cmd = cargo_miri(root);
+    cmd
         // Some tests end with a thread still parked by design (a watchdog's leaked thread, a
         // detached worker finishing on its own); without this Miri fails the binary at exit.
         // It also turns off Miri's memory-leak check: the heap is checked by the stress
         // tests' counting allocator instead.
         .env("MIRIFLAGS", "-Zmiri-ignore-leaks")
-        .args([
-            "+nightly",
-            "miri",
-            "test",
-            "--no-fail-fast",
-            "-p",
-            "racelab",
-            "--lib",
-        ]);
+        .args(["test", "--no-fail-fast", "-p", "racelab", "--lib"]);
     for test in TESTS {
         cmd.args(["--test", test]);
     }
@@ -133,8 +118,19 @@ pub fn run(root: &std::path::Path) -> ExitCode {
     }
 }
 
+/// `cargo +nightly miri` in `dir`. `cargo` on the PATH is rustup's proxy, which understands
+/// `+nightly`; CARGO (the cargo running xtask) is a toolchain's own binary, which would not.
+pub fn cargo_miri(dir: &Path) -> Command {
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(dir)
+        .env_remove("CARGO")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .args(["+nightly", "miri"]);
+    cmd
+}
+
 /// The nightly toolchain has the miri component.
-fn installed() -> bool {
+pub fn installed() -> bool {
     Command::new("rustup")
         .args(["+nightly", "component", "list", "--installed"])
         .output()
