@@ -11,6 +11,7 @@ mod artifacts;
 mod backend;
 mod bench;
 mod exec;
+mod hunt;
 mod icount;
 mod junit;
 mod miri;
@@ -39,6 +40,7 @@ USAGE:
     cargo xtask mutants [--filter SUBSTRING] [--list]
     cargo xtask icount [--bless] [--pool-gap]
     cargo xtask miri
+    cargo xtask hunt [--budget SECS]
 
 COMMANDS:
     test      Every stage, in order, stopping at the first failure; then a table of
@@ -73,6 +75,14 @@ COMMANDS:
               calls per task). ~30 s.
     miri      The std tests under Miri (cargo +nightly miri), the long stress tests
               skipped. Skips without the nightly miri component. ~3 min.
+    hunt      The bug hunt (package racelab-hunt): known-buggy programs from the
+              literature and the race lab's buggy twins, each with racelab's Lock
+              and the checker's own mutex, under loom (default Explorer, and plain
+              unbounded DFS) and shuttle (default Explorer); one table of
+              executions and time to the first failure and whether it was the
+              right one, the targets met or missed, and the ratio racelab Lock /
+              checker mutex per program; also in target/racelab/hunt.md. A
+              measurement, not a CI stage.
 
 OPTIONS:
     --only STAGE    test: run only this stage (repeatable, or comma-separated)
@@ -85,6 +95,7 @@ OPTIONS:
     --list          mutants: list them, run nothing
     --bless         icount: write the measured counts as the new baseline
     --pool-gap      icount: measure the pool's gap to the threadpool crate
+    --budget SECS   hunt: seconds a loom search may take per check (default 20)
     -h, --help      Print this help
 
 Backends build in their own target dirs (target/loom, target/shuttle) with
@@ -111,6 +122,8 @@ enum Command {
         pool_gap: bool,
     },
     Miri,
+    /// `--budget`: seconds per loom check.
+    Hunt(u64),
     Help,
 }
 
@@ -135,6 +148,7 @@ fn main() -> ExitCode {
         Command::Mutants { filter, list } => mutants::run(&root, filter.as_deref(), list),
         Command::Icount { bless, pool_gap } => icount::run(&root, bless, pool_gap),
         Command::Miri => miri::run(&root),
+        Command::Hunt(budget) => hunt::run(&root, budget),
     }
 }
 
@@ -227,6 +241,17 @@ fn parse(mut args: lexopt::Parser) -> Result<Command, lexopt::Error> {
                 }
             }
             Ok(Command::Icount { bless, pool_gap })
+        }
+        "hunt" => {
+            let mut budget = hunt::DEFAULT_BUDGET;
+            while let Some(arg) = args.next()? {
+                match arg {
+                    Long("budget") => budget = args.value()?.parse()?,
+                    Short('h') | Long("help") => return Ok(Command::Help),
+                    _ => return Err(arg.unexpected()),
+                }
+            }
+            Ok(Command::Hunt(budget))
         }
         "miri" => match args.next()? {
             None => Ok(Command::Miri),

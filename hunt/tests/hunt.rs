@@ -1,0 +1,150 @@
+//! The hunt: one test per (program, lock flavour), each a single `find_failure` with the
+//! search `cargo xtask hunt` asks for. A failure must be the program's own (kind and message);
+//! a search that finds nothing is data for the hunt's table, not a test failure.
+//!
+//! ```sh
+//! RUSTFLAGS="--cfg loom -C debug-assertions" CARGO_TARGET_DIR=target/loom \
+//!     cargo test --release -p racelab-hunt --test hunt -- --test-threads=1
+//! RUSTFLAGS="--cfg shuttle" CARGO_TARGET_DIR=target/shuttle \
+//!     cargo test --release -p racelab-hunt --test hunt -- --test-threads=1
+//! ```
+//!
+//! `RACELAB_HUNT_SEARCH` picks the search: `default` (the default `Explorer`, also when unset)
+//! or `dfs` (loom's plain unbounded depth-first search). Only in checker builds: a std build
+//! has nothing to hunt with, so the std test stage builds this file to nothing.
+#![cfg(any(loom, shuttle))]
+#![cfg_attr(shuttle, allow(clippy::disallowed_types))]
+
+use racelab::check::Explorer;
+use racelab_hunt::corpus::{atomicity, deadlock, order, ring};
+use racelab_hunt::{CheckerMutex, Flavour, Program, RacelabLock};
+
+/// The flavour name of a program that takes no lock.
+const NO_LOCK: &str = "no-lock";
+/// The flavour name of a race lab model (racelab's own primitives).
+const MODEL: &str = "model";
+
+/// The explorer for one hunt: `program/flavour`, with the search `RACELAB_HUNT_SEARCH` names.
+fn explorer(name: &str) -> Explorer {
+    match std::env::var("RACELAB_HUNT_SEARCH").as_deref() {
+        Ok("default") | Err(_) => Explorer::new(name),
+        // Plain unbounded DFS: no preemption bound, every interleaving in loom's order.
+        Ok("dfs") => Explorer::new(name),
+        Ok(other) => panic!("RACELAB_HUNT_SEARCH={other:?}: expected `default` or `dfs`"),
+    }
+}
+
+/// Hunts `body`'s bug; asserts that a failure found is `program`'s.
+fn hunt(program: &Program, flavour: &str, body: fn()) {
+    let name = if flavour == MODEL {
+        format!("lab.{}/{flavour}", program.name)
+    } else {
+        format!("{}/{flavour}", program.name)
+    };
+    match explorer(&name).find_failure(body) {
+        Ok(failure) => {
+            assert_eq!(
+                failure.kind, program.kind,
+                "{name}: the wrong kind of failure:\n{failure}"
+            );
+            let message = program.message_for(flavour);
+            assert!(
+                failure.message.contains(message),
+                "{name}: the failure's message does not say {message:?}:\n{failure}"
+            );
+        }
+        // The record says "not found" with what was explored: the table's data.
+        Err(report) => println!("racelab-hunt: {name}: not found ({report})"),
+    }
+}
+
+/// `locked name => (PROGRAM, function)`: one test per lock flavour;
+/// `plain name => (PROGRAM, function)`: one test.
+macro_rules! hunt_tests {
+    ($(locked $name:ident => ($program:expr, $module:ident::$body:ident);)* $(plain $pname:ident => ($pprogram:expr, $pbody:path);)*) => {
+        $(mod $name {
+            use super::*;
+
+            #[test]
+            fn racelab_lock() {
+                hunt(&$program, RacelabLock::NAME, $module::$body::<RacelabLock>);
+            }
+
+            #[test]
+            fn checker_mutex() {
+                hunt(&$program, CheckerMutex::NAME, $module::$body::<CheckerMutex>);
+            }
+        })*
+        $(#[test]
+        fn $pname() {
+            hunt(&$pprogram, NO_LOCK, $pbody);
+        })*
+
+        /// How many classic programs the tests above hunt.
+        const CLASSICS: usize = [$(stringify!($name),)* $(stringify!($pname),)*].len();
+    };
+}
+
+hunt_tests! {
+    locked order_violation => (order::ORDER_VIOLATION, order::order_violation);
+    locked publication => (order::PUBLICATION, order::publication);
+    locked missing_join => (order::MISSING_JOIN, order::missing_join);
+    locked check_then_act => (atomicity::CHECK_THEN_ACT, atomicity::check_then_act);
+    locked lost_update => (atomicity::LOST_UPDATE, atomicity::lost_update);
+    locked wrong_lock => (atomicity::WRONG_LOCK, atomicity::wrong_lock);
+    locked double_checked_init => (atomicity::DOUBLE_CHECKED_INIT, atomicity::double_checked_init);
+    locked bounded_buffer => (atomicity::BOUNDED_BUFFER, atomicity::bounded_buffer);
+    locked two_stage => (atomicity::TWO_STAGE, atomicity::two_stage);
+    locked abba_deadlock => (deadlock::ABBA, deadlock::abba);
+    locked dining_philosophers => (deadlock::PHILOSOPHERS, deadlock::philosophers);
+    locked hold_and_wait => (deadlock::HOLD_AND_WAIT, deadlock::hold_and_wait);
+    locked token_ring => (ring::TOKEN_RING, ring::token_ring);
+    plain split_counter => (atomicity::SPLIT_COUNTER, atomicity::split_counter);
+    plain reorder => (atomicity::REORDER, atomicity::reorder);
+    plain lost_wakeup_park => (deadlock::LOST_WAKEUP, deadlock::lost_wakeup);
+}
+
+/// `name => MODEL`: one test per race lab model, its buggy twin.
+macro_rules! model_tests {
+    ($($name:ident => $model:path;)*) => {
+        mod lab {
+            use super::*;
+
+            $(#[test]
+            fn $name() {
+                let model = &$model;
+                hunt(&Program::from_model(model), MODEL, model.buggy);
+            })*
+        }
+
+        /// How many models the tests above hunt.
+        const MODELS: usize = [$(stringify!($name),)*].len();
+    };
+}
+
+model_tests! {
+    tutorial_example => racelab_models::tutorial_example::MODEL;
+    lock_convoy => racelab_models::lock_convoy::MODEL;
+    missing_release => racelab_models::missing_release::MODEL;
+    missing_release_panic => racelab_models::missing_release::MODEL_PANIC;
+    lost_update => racelab_models::lost_update::MODEL;
+    lost_update_locked => racelab_models::lost_update::MODEL_LOCKED;
+    check_then_act => racelab_models::check_then_act::MODEL;
+    abba_deadlock => racelab_models::abba_deadlock::MODEL;
+    self_deadlock => racelab_models::self_deadlock::MODEL;
+    self_deadlock_direct => racelab_models::self_deadlock::MODEL_DIRECT;
+    lost_wakeup => racelab_models::lost_wakeup::MODEL;
+    lost_wakeup_no_recheck => racelab_models::lost_wakeup::MODEL_NO_RECHECK;
+    pool_starvation => racelab_models::pool_starvation::MODEL;
+    shutdown_race => racelab_models::shutdown_race::MODEL;
+    relaxed_publication => racelab_models::relaxed_publication::MODEL;
+    relaxed_publication_cell => racelab_models::relaxed_publication::MODEL_CELL;
+    broken_lock => racelab_models::broken_lock::MODEL;
+}
+
+/// The tests hunt every classic of the corpus and every model of the race lab.
+#[test]
+fn the_corpus_is_hunted_whole() {
+    assert_eq!(CLASSICS, racelab_hunt::corpus::PROGRAMS.len());
+    assert_eq!(MODELS, racelab_models::MODELS.len());
+}
