@@ -42,7 +42,7 @@ impl Row {
     /// A row for a test that failed (its checks may have left no record).
     pub fn failed_test(case: &Case) -> Self {
         Row {
-            check: format!("{} {}", case.binary, case.name),
+            check: case.name.clone(),
             budget: "-".into(),
             executions: None,
             result: "FAILED".into(),
@@ -93,10 +93,10 @@ impl Row {
     }
 }
 
-/// `rows` sorted by check (tests run in parallel, so records arrive in any order), with the
-/// repeats of one check folded into one row.
+/// `rows`, failed tests first, then sorted by check (tests run in parallel, so records arrive
+/// in any order), with the repeats of one check folded into one row.
 pub fn fold(mut rows: Vec<Row>) -> Vec<Row> {
-    rows.sort_by(|a, b| a.check.cmp(&b.check));
+    rows.sort_by(|a, b| (!a.failed(), &a.check).cmp(&(!b.failed(), &b.check)));
     let mut folded: Vec<Row> = Vec::new();
     for row in rows {
         if !folded.last_mut().is_some_and(|last| last.absorb(&row)) {
@@ -144,7 +144,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn repeated_checks_fold_into_one_sorted_row() {
+    fn failures_first_then_repeats_folded_into_one_sorted_row() {
         let rows = vec![
             Row::record("prop\tshuttle\trandom × 32\t32\t0.010\tpass"),
             Row::record("other\tshuttle\trandom × 32\t1200\t1.5\tcaught deadlock"),
@@ -163,9 +163,9 @@ mod tests {
                 .skip(2)
                 .collect::<Vec<_>>(),
             [
+                "| fails | - | - | FAILED | 0.06 s |",
                 "| other | random × 32 | 1,200 | caught deadlock | 1.50 s |",
                 "| prop (× 2 runs) | random × 32 | 64 | pass | 0.04 s |",
-                "| racelab::shuttle_pool fails | - | - | FAILED | 0.06 s |",
             ]
         );
     }
