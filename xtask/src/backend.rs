@@ -73,10 +73,10 @@ impl Backend {
     /// checker, racelab's and the models' unit tests and racelab's `tests/<prefix>*.rs` files.
     ///
     /// Every invocation of a backend (clippy aside) selects exactly these packages, so cargo
-    /// resolves the same features and every run reuses the last one's build: selecting the
-    /// models alone would resolve their dev-dependencies' features differently and rebuild
-    /// insta, racelab and the models under new hashes. Pick tests with a nextest filter (`-E`)
-    /// instead.
+    /// unifies the same features and every run reuses the last one's build. (cargo unifies
+    /// features over the selected packages: selecting fewer can change a shared dependency's
+    /// features, and with them the hashes of everything above it, which then rebuilds.) Pick
+    /// tests with a nextest filter (`-E`) instead.
     pub fn selection(self, root: &Path) -> io::Result<Vec<String>> {
         if self == Backend::Std {
             return Ok(vec!["--workspace".to_owned()]);
