@@ -120,7 +120,8 @@ pub fn run(cargo: &Cargo, root: &Path) -> Result<(ExitStatus, Report), String> {
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     let xml = std::fs::read_to_string(&junit).map_err(|_| {
         format!(
-            "{} and no test report ({} not written)",
+            "{} and no test report ({} not written: a build error above, or cargo-nextest \
+             missing: `cargo install cargo-nextest --locked`)",
             exec::describe(status),
             junit.display()
         )
