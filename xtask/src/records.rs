@@ -101,3 +101,21 @@ pub fn block(file: &Path, name: &str) -> Option<String> {
     let body = &text[start..stop];
     Some(body.split_once('\n')?.1.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splice_replaces_a_block_and_says_whether_it_changed() {
+        let file = std::env::temp_dir().join(format!("xtask-splice-{}.md", std::process::id()));
+        std::fs::write(&file, "a\n<!-- t:begin -->\nold\n<!-- t:end -->\nb\n").unwrap();
+        assert_eq!(splice(&file, "t", "new\n"), Ok(true));
+        assert_eq!(block(&file, "t").as_deref(), Some("new\n"));
+        assert_eq!(splice(&file, "t", "new\n"), Ok(false));
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(text, "a\n<!-- t:begin -->\nnew\n<!-- t:end -->\nb\n");
+        assert!(splice(&file, "missing", "x").is_err());
+        std::fs::remove_file(&file).unwrap();
+    }
+}
