@@ -18,11 +18,6 @@ const LOCKED: usize = 0b01;
 const QUEUE_LOCKED: usize = 0b10;
 const TAGS: usize = LOCKED | QUEUE_LOCKED;
 
-/// `try_acquire_from` / `acquire_contended` mode: the real lock.
-const SOUND: bool = true;
-/// ... and the deliberately broken one of the `broken_lock` model.
-const BROKEN: bool = false;
-
 // The tags live in the low bits of a `*const Waiter`.
 const _: () = assert!(core::mem::align_of::<Waiter>() > TAGS);
 
@@ -112,10 +107,12 @@ impl Waiter {
     /// Parks until a releasing thread has unlinked this node and is done with it.
     fn wait(&self) {
         // Acquire: pairs with the Release store in `wake_one`; after it the waker no longer
-        // touches this node, so it may be dropped. Required by std's park contract (`park`
-        // may return spuriously, and `unpark` only synchronises with the `park` that consumes
-        // its token) but not killable under loom, whose `unpark` synchronises at once: the
-        // mutants run (`cargo xtask mutants`) lists this pair as its two survivors.
+        // touches this node, so it may be dropped. `park` does not do this job: it may return
+        // spuriously, `unpark` only synchronises with the `park` that consumes its token, and
+        // the flag may already be set on the first look, before any park (the waker did all
+        // its work between our push and this load). loom cannot show that last case (its
+        // `unpark` synchronises at once); Miri's data-race detector can, and does, on
+        // `tests/miri_lock.rs` with either side of this pair weakened.
         while !self.notified.load(Ordering::Acquire) {
             thread::park();
         }
@@ -164,19 +161,8 @@ impl RawLock {
     /// blocks forever (the `self_deadlock` model shows it).
     #[inline]
     pub fn acquire(&self) {
-        if !self.try_acquire_from::<SOUND>(ptr::null_mut()) {
-            self.acquire_contended::<SOUND>();
-        }
-    }
-
-    /// **Deliberately broken**: [`acquire`](Self::acquire) with its Acquire ordering weakened
-    /// to Relaxed, so the critical section does not happen-after the previous holder's. It
-    /// exists for the `broken_lock` model, which shows loom catching exactly this; never call
-    /// it otherwise.
-    #[doc(hidden)]
-    pub fn acquire_broken_relaxed(&self) {
-        if !self.try_acquire_from::<BROKEN>(ptr::null_mut()) {
-            self.acquire_contended::<BROKEN>();
+        if !self.try_acquire_from(ptr::null_mut()) {
+            self.acquire_contended();
         }
     }
 
@@ -200,20 +186,13 @@ impl RawLock {
     #[inline]
     #[must_use = "if the lock was taken it must be released"]
     pub fn try_acquire(&self) -> bool {
-        self.try_acquire_from::<SOUND>(ptr::null_mut())
+        self.try_acquire_from(ptr::null_mut())
     }
 
     /// Tries to set `LOCKED`, starting from a guess of the current state; gives up as soon
     /// as the lock is seen held. One CAS when the guess is right.
     #[inline]
-    fn try_acquire_from<const MODE: bool>(&self, mut state: *mut Waiter) -> bool {
-        // The plain lock-Acquire (pairs with the Release of the previous `release`), unless
-        // the `broken_lock` model asked for the broken one.
-        let success = if MODE == SOUND {
-            Ordering::Acquire
-        } else {
-            Ordering::Relaxed
-        };
+    fn try_acquire_from(&self, mut state: *mut Waiter) -> bool {
         loop {
             if is_locked(state) {
                 return false;
@@ -221,7 +200,7 @@ impl RawLock {
             let new = state.map_addr(|a| a | LOCKED);
             match self
                 .state
-                .compare_exchange(state, new, success, Ordering::Relaxed)
+                .compare_exchange(state, new, Ordering::Acquire, Ordering::Relaxed)
             {
                 Ok(_) => {
                     trace::lock_acquired(self.key());
@@ -233,13 +212,13 @@ impl RawLock {
     }
 
     #[cold]
-    fn acquire_contended<const MODE: bool>(&self) {
+    fn acquire_contended(&self) {
         let mut spins = 0;
         let mut me: Option<Thread> = None;
         loop {
             let state = self.state.load(Ordering::Relaxed);
             if !is_locked(state) {
-                if self.try_acquire_from::<MODE>(state) {
+                if self.try_acquire_from(state) {
                     return;
                 }
                 continue;
@@ -256,6 +235,10 @@ impl RawLock {
             if self.push(&waiter, state) {
                 trace::lock_waiting(self.key());
                 waiter.wait();
+                // Woken: a fresh wait, with its own spins. The lock was just released, so it is
+                // likely free or soon to be; parking again at once would cost another
+                // unpark-to-run hand-off for a lock that may be free within the spin window.
+                spins = 0;
             }
             // Woken (or the lock came free before we could queue): compete again.
         }
