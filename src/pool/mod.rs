@@ -6,8 +6,10 @@
 //! | piece | file | what it does |
 //! |---|---|---|
 //! | [`ThreadPool`] | `thread_pool.rs` | spawning, submitting, `close` / `terminate` / `join` |
-//! | the queue | `shared.rs` | jobs, parked workers and the pool's phase, under one `Lock` |
+//! | the queue | `shared.rs` | jobs, parked workers and the pool's phase, under one `Lock`; shut-down |
 //! | the worker loop | `worker.rs` | take a job or park; a panicking task never kills a worker |
+//! | looking for work | `idle.rs` | how long an idle worker looks again before parking, and the queue-length hint it watches |
+//! | a parked worker | `sleeper.rs` | the idle worker's park flag, and why its orderings are Relaxed |
 //! | [`AsyncResult`] | `result.rs` | a one-shot slot: one writer, one waiting owner |
 //! | a task | `task.rs` | the closure and the slot's writer; dropped unrun, it resolves `Cancelled` |
 //!
@@ -20,8 +22,10 @@
 //! run. A task submitted after `close` is not queued at all: `apply_async` hands it back.
 
 mod error;
+mod idle;
 mod result;
 mod shared;
+mod sleeper;
 mod task;
 mod thread_pool;
 mod worker;

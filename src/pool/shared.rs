@@ -1,5 +1,5 @@
 //! The state the pool and its workers share: jobs, parked workers and the pool's phase,
-//! all under one racelab [`Lock`].
+//! all under one racelab [`Lock`]; and the shut-down that moves it on.
 //!
 //! # The wake-up protocol, and why no wake-up is lost
 //!
@@ -8,17 +8,16 @@
 //! idle worker something to do (a job pushed, `close`, `terminate`) happens under the lock
 //! too, and removes idle workers from the list to wake them after unlocking. So a worker is
 //! either still registered when the event happens (and is woken), or it checked after the
-//! event (and saw it). The `woken` flag makes the park loop immune to spurious unparks.
+//! event (and saw it). The parking itself, immune to spurious unparks, is [`Sleeper`]'s.
 
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 
-use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use crate::sync::hint;
-use crate::sync::thread::{self, Thread};
 use crate::sync::Arc;
 use crate::{trace, Lock};
 
+use super::idle::QueuedHint;
+use super::sleeper::Sleeper;
 use super::task::Job;
 
 /// Whether the pool accepts tasks, and whether queued tasks still run.
@@ -43,70 +42,8 @@ pub(crate) struct State {
 
 pub(crate) struct Shared {
     pub(crate) state: Lock<State>,
-    /// How many jobs are queued: a hint for spinning workers, written under the lock and read
-    /// without it. Never trusted for correctness — a worker re-checks under the lock — and
-    /// not maintained at all where [`IDLE_SPINS`] is 0 (loom).
-    pub(crate) queued: AtomicUsize,
-}
-
-/// How many times an idle worker looks for work again before it registers as idle and parks.
-///
-/// Parking at once costs a futex wake per task while workers are idle (measured: ~0.95 wakes
-/// per task for 100,000 empty tasks on 5 workers), and the hand-off is 4–8 µs. A worker that
-/// looks again for a little while — yielding its core to the submitter — is usually there
-/// for the next task without one. Zero under loom, like every spin; two under shuttle, so
-/// the path is exercised.
-pub(crate) const IDLE_SPINS: u32 = if cfg!(loom) {
-    0
-} else if cfg!(shuttle) {
-    2
-} else {
-    4
-};
-
-/// Rounds of the wait in `Shared::wait_for_work`: a few pure spins, then yields.
-const WAIT_ROUNDS: u32 = 32;
-const WAIT_SPINS: u32 = 8;
-
-/// A parked idle worker.
-pub(crate) struct Sleeper {
-    thread: Thread,
-    woken: AtomicBool,
-}
-
-impl Sleeper {
-    pub(crate) fn current() -> Arc<Self> {
-        Arc::new(Sleeper {
-            thread: thread::current(),
-            woken: AtomicBool::new(false),
-        })
-    }
-
-    /// Called under the pool's lock, just before registering as idle.
-    pub(crate) fn prepare(&self) {
-        // Relaxed: written under the pool's lock, and read after the waker's Release store,
-        // which the waker makes after taking this sleeper off the idle list under the lock.
-        self.woken.store(false, Ordering::Relaxed);
-    }
-
-    /// Parks until a waker has taken this worker off the idle list.
-    pub(crate) fn sleep(&self) {
-        // Relaxed: the flag carries no data. The woken worker's next step is to take the
-        // pool's lock, and that Acquire is what orders everything it then reads; the flag
-        // only says "stop parking". (Its `false` was stored under the lock before this
-        // sleeper was listed, and the waker stores `true` only after unlisting it under the
-        // same lock, so the two stores cannot be reordered.)
-        while !self.woken.load(Ordering::Relaxed) {
-            thread::park();
-        }
-    }
-
-    /// Wakes a sleeper that the caller took off the idle list.
-    pub(crate) fn wake(&self) {
-        // Relaxed: see `sleep`.
-        self.woken.store(true, Ordering::Relaxed);
-        self.thread.unpark();
-    }
+    /// How many jobs are queued, for workers that look again before parking.
+    pub(crate) queued: QueuedHint,
 }
 
 impl State {
@@ -128,34 +65,14 @@ impl Shared {
                 idle: Vec::new(),
                 phase: Phase::Running,
             }),
-            queued: AtomicUsize::new(0),
+            queued: QueuedHint::new(),
         }
     }
 
-    /// Publishes the queue length for spinning workers; call with the lock held.
+    /// Publishes the queue length for looking workers; call with the lock held.
     #[inline]
     pub(crate) fn note_queued(&self, len: usize) {
-        #[allow(clippy::absurd_extreme_comparisons)] // IDLE_SPINS is 0 under loom, by design
-        if IDLE_SPINS > 0 {
-            // Relaxed: a hint; whoever acts on it takes the lock, which orders the queue.
-            self.queued.store(len, Ordering::Relaxed);
-        }
-    }
-
-    /// Waits a little for the queue to fill, without the lock: spins, then yields its core
-    /// (on an oversubscribed machine the submitter needs it). Returns early once a job shows.
-    pub(crate) fn wait_for_work(&self) {
-        for round in 0..WAIT_ROUNDS {
-            // Relaxed: a hint (see `queued`).
-            if self.queued.load(Ordering::Relaxed) > 0 {
-                return;
-            }
-            if round < WAIT_SPINS {
-                hint::spin_loop();
-            } else {
-                thread::yield_now();
-            }
-        }
+        self.queued.note(len);
     }
 
     /// Moves the pool to `phase` (never back to `Running`, never from `Terminated` to

@@ -7,7 +7,9 @@ use crate::trace;
 
 use super::task::discard;
 
-use super::shared::{Phase, Shared, Sleeper, IDLE_SPINS};
+use super::idle::IDLE_SPINS;
+use super::shared::{Phase, Shared};
+use super::sleeper::Sleeper;
 use super::task::Job;
 
 /// Runs jobs until the pool is shut down and there is nothing left to run.
@@ -53,7 +55,7 @@ pub(crate) fn run(shared: Arc<Shared>) {
             }
             Next::LookAgain => {
                 looked += 1;
-                shared.wait_for_work();
+                shared.queued.wait_for_work();
             }
             Next::Sleep => {
                 looked = 0;
