@@ -2,7 +2,7 @@
 
 use ::std::panic::{self, AssertUnwindSafe};
 
-use super::{counted, Counter, Mode, Outcome};
+use super::search::{counted, Counter, Mode, Outcome};
 use crate::check::capture;
 use crate::check::child::{self, run_in_child};
 use crate::check::command::{current_test, reproduce_command};

@@ -1,18 +1,15 @@
-//! The one place the harness differs per backend, plus what all three share: counting
-//! executions and progress lines.
+//! The one place the harness differs per backend: one file each, with what all three share
+//! (the mode, the outcome, counting executions) in `search`.
 //!
 //! Each backend searches (loom's depth-first order, shuttle's schedulers, std's repeated
 //! runs) and hands the failing panic that `capture` chose to `Captured::into_failure`, with
 //! its own `Replay` and, in checker builds, the command from `command`.
-//!
-//! The counters are std atomics on purpose: they count runs of the model from outside it and
-//! must not become part of what loom or shuttle explore.
-#![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
 #[cfg(loom)]
 mod loom;
 #[cfg(shuttle)]
 mod schedule;
+mod search;
 #[cfg(shuttle)]
 mod shuttle;
 #[cfg(not(any(loom, shuttle)))]
@@ -20,87 +17,8 @@ mod std;
 
 #[cfg(loom)]
 pub(super) use self::loom::search;
+pub(super) use self::search::Mode;
 #[cfg(shuttle)]
 pub(super) use self::shuttle::{replay, search};
 #[cfg(not(any(loom, shuttle)))]
 pub(super) use self::std::search;
-
-use ::std::sync::atomic::{AtomicU64, Ordering};
-use ::std::sync::Arc;
-use ::std::time::{Duration, Instant};
-
-use super::capture;
-use super::failure::Failure;
-
-/// Whether the caller wants the body to pass or to fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Mode {
-    Run,
-    ExpectFailure,
-}
-
-/// What a search found.
-pub(super) struct Outcome {
-    pub(super) budget: String,
-    pub(super) executions: u64,
-    pub(super) failure: Option<Failure>,
-}
-
-/// How often a long check prints a progress line.
-const PROGRESS_EVERY: Duration = Duration::from_secs(5);
-
-/// Counts executions and prints progress; shared by the body wrapper and the caller.
-pub(super) struct Counter {
-    name: String,
-    count: AtomicU64,
-    start: Instant,
-    /// Seconds since `start` of the last progress line.
-    last_print: AtomicU64,
-}
-
-impl Counter {
-    pub(super) fn new(name: &str) -> Arc<Self> {
-        Arc::new(Counter {
-            name: name.to_owned(),
-            count: AtomicU64::new(0),
-            start: Instant::now(),
-            last_print: AtomicU64::new(0),
-        })
-    }
-
-    pub(super) fn get(&self) -> u64 {
-        // Relaxed: a statistic, read after the executions it counts have finished.
-        self.count.load(Ordering::Relaxed)
-    }
-
-    /// Called at the start of every execution.
-    fn tick(&self) {
-        // Relaxed: a statistic.
-        let n = self.count.fetch_add(1, Ordering::Relaxed) + 1;
-        capture::set_execution(n);
-        #[cfg(any(loom, shuttle))]
-        crate::trace::begin();
-        let elapsed = self.start.elapsed();
-        let last = self.last_print.load(Ordering::Relaxed);
-        if elapsed.as_secs() >= last + PROGRESS_EVERY.as_secs() {
-            self.last_print.store(elapsed.as_secs(), Ordering::Relaxed);
-            println!(
-                "racelab-check: {} ... {n} executions, {:.0} s",
-                self.name,
-                elapsed.as_secs_f64()
-            );
-        }
-    }
-}
-
-/// Wraps `body` so each execution is counted, traced from a clean slate, and numbered.
-pub(super) fn counted<F>(counter: &Arc<Counter>, body: F) -> impl Fn() + Send + Sync + 'static
-where
-    F: Fn() + Send + Sync + 'static,
-{
-    let counter = Arc::clone(counter);
-    move || {
-        counter.tick();
-        body();
-    }
-}

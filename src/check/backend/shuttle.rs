@@ -10,8 +10,8 @@ use ::std::panic::{self, AssertUnwindSafe};
 use shuttle::scheduler::{PctScheduler, RandomScheduler, ReplayScheduler};
 use shuttle::{Config, Runner};
 
-use super::schedule::Recording;
-use super::{counted, Counter, Mode, Outcome};
+use super::schedule::{Recorded, Recording};
+use super::search::{counted, Counter, Mode, Outcome};
 use crate::check::capture;
 use crate::check::command::{current_test, reproduce_command};
 use crate::check::explorer::{Explorer, Scheduler};
@@ -75,7 +75,7 @@ where
 /// Runs `body` under `scheduler`, recording each execution's schedule; returns the failing
 /// panic of the execution that failed (if one did) and the recording, which then holds that
 /// execution's schedule.
-fn run<S, F>(scheduler: S, body: F) -> (Option<capture::Captured>, super::schedule::Recorded)
+fn run<S, F>(scheduler: S, body: F) -> (Option<capture::Captured>, Recorded)
 where
     S: shuttle::scheduler::Scheduler + 'static,
     F: Fn() + Send + Sync + 'static,

@@ -5,7 +5,7 @@ use ::std::panic::{self, AssertUnwindSafe};
 use ::std::sync::{mpsc, Arc};
 use ::std::time::Duration;
 
-use super::{counted, Counter, Mode, Outcome};
+use super::search::{counted, Counter, Mode, Outcome};
 use crate::check::capture;
 use crate::check::explorer::Explorer;
 use crate::check::failure::{Failure, FailureKind, Replay};
