@@ -61,3 +61,13 @@ fn lock_four_threads_bound_2() {
         .preemption_bound(2)
         .run(|| scenarios::lock_counter(4, 1));
 }
+
+/// One of three threads panics while holding the guard: the guard's `Drop` releases the lock
+/// during unwinding, and the two waiting threads still get it.
+#[test]
+fn guard_released_while_unwinding_bound_2() {
+    common::quiet_expected_panics();
+    Explorer::new("loom_lock_unwinding")
+        .preemption_bound(2)
+        .run(scenarios::guard_released_while_unwinding);
+}

@@ -1,7 +1,8 @@
 //! The pool under loom, with 2 workers (loom allows 5 threads including main): every result
 //! delivered exactly once, `close`/`join`, `terminate` racing running tasks, a panicking
-//! task, dropping the pool with queued tasks. A lost wake-up anywhere in the pool or in the
-//! lock beneath it leaves a thread parked forever, which loom reports as a deadlock.
+//! task, dropping the pool with queued tasks, the last handle dropped inside a task. A lost
+//! wake-up anywhere in the pool or in the lock beneath it leaves a thread parked forever,
+//! which loom reports as a deadlock.
 //!
 //! Run: `RUSTFLAGS="--cfg loom -C debug-assertions" CARGO_TARGET_DIR=target/loom \
 //!       cargo test --release --test loom_pool`
@@ -46,4 +47,13 @@ fn drop_with_queued_tasks_runs_them() {
     Explorer::new("loom_pool_drop_queued")
         .preemption_bound(2)
         .run(|| scenarios::pool_drop_with_queued(2, 3));
+}
+
+/// A task holding the last handle to its own pool drops it on its worker: `Drop` only closes
+/// there, and every result, the follow-up tasks' too, still resolves.
+#[test]
+fn last_handle_dropped_in_a_task() {
+    Explorer::new("loom_pool_drop_in_task")
+        .preemption_bound(2)
+        .run(|| scenarios::last_handle_dropped_in_a_task(2, 1));
 }

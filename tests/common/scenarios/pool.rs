@@ -11,20 +11,32 @@ use racelab::{AsyncResult, PoolError, SubmitError, TaskError, ThreadPool};
 
 use crate::common::EXPECTED_PANIC;
 
+/// Submits `tasks` tasks to `pool`; task `i` counts its run in `runs` and returns `value(i)`.
+/// `Relaxed`: the scenarios read `runs` only after the pool's workers are joined (by `join` or
+/// the pool's `Drop`), which orders every count before the read.
+fn submit_counted(
+    pool: &ThreadPool,
+    tasks: usize,
+    runs: &Arc<AtomicUsize>,
+    value: fn(usize) -> usize,
+) -> Vec<AsyncResult<usize>> {
+    (0..tasks)
+        .map(|i| {
+            let runs = Arc::clone(runs);
+            pool.apply_async(move || {
+                runs.fetch_add(1, Ordering::Relaxed);
+                value(i)
+            })
+            .unwrap()
+        })
+        .collect()
+}
+
 /// Every task's result is delivered exactly once, with its own value.
 pub fn pool_delivers(workers: usize, tasks: usize) {
     let pool = ThreadPool::new(workers).unwrap();
     let runs = Arc::new(AtomicUsize::new(0));
-    let results: Vec<_> = (0..tasks)
-        .map(|i| {
-            let runs = Arc::clone(&runs);
-            pool.apply_async(move || {
-                runs.fetch_add(1, Ordering::Relaxed);
-                i * 10
-            })
-            .unwrap()
-        })
-        .collect();
+    let results = submit_counted(&pool, tasks, &runs, |i| i * 10);
     for (i, r) in results.into_iter().enumerate() {
         assert_eq!(r.get(), Ok(i * 10));
     }
@@ -55,16 +67,7 @@ pub fn pool_close_join(workers: usize, tasks: usize) {
 pub fn pool_terminate_race(workers: usize, tasks: usize) {
     let pool = Arc::new(ThreadPool::new(workers).unwrap());
     let runs = Arc::new(AtomicUsize::new(0));
-    let results: Vec<_> = (0..tasks)
-        .map(|i| {
-            let runs = Arc::clone(&runs);
-            pool.apply_async(move || {
-                runs.fetch_add(1, Ordering::Relaxed);
-                i
-            })
-            .unwrap()
-        })
-        .collect();
+    let results = submit_counted(&pool, tasks, &runs, |i| i);
     let p = Arc::clone(&pool);
     let terminator = thread::spawn(move || p.terminate());
     let mut ok = 0;
@@ -114,16 +117,7 @@ pub fn pool_panicking_task(workers: usize) {
 pub fn pool_drop_with_queued(workers: usize, tasks: usize) {
     let pool = ThreadPool::new(workers).unwrap();
     let runs = Arc::new(AtomicUsize::new(0));
-    let results: Vec<_> = (0..tasks)
-        .map(|i| {
-            let runs = Arc::clone(&runs);
-            pool.apply_async(move || {
-                runs.fetch_add(1, Ordering::Relaxed);
-                i
-            })
-            .unwrap()
-        })
-        .collect();
+    let results = submit_counted(&pool, tasks, &runs, |i| i);
     drop(pool);
     assert_eq!(
         runs.load(Ordering::Relaxed),
