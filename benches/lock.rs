@@ -6,8 +6,10 @@
 //! | `lock/uncontended/<impl>` | one lock + unlock on one thread, nobody else around |
 //! | `lock/contended_empty/<T>/<impl>` | one acquisition out of a fixed total split across `T` threads; the critical section only increments the protected counter |
 //! | `lock/contended_80ns/<T>/<impl>` | the same, with ~80 ns of calibrated arithmetic inside the critical section |
+//! | `lock/drain/<T>/<impl>` | one acquisition whose critical section increments the counter and yields the core (`thread::yield_now`), so the other threads run, find the lock held and queue: each release wakes a waiter from a queue about `T` deep |
 //!
-//! `<impl>` is `racelab`, `std`, `parking_lot` or `spin`; `<T>` is 1, 2, 4 or 8. The group is
+//! `<impl>` is `racelab`, `std`, `parking_lot` or `spin` (`drain`: the first three, a spin lock
+//! has no queue); `<T>` is 1, 2, 4 or 8 (`drain`: 8 and 64). The group is
 //! the figure (`lock/contended_empty/4`), the function is the implementation, so every figure
 //! compares the four locks from the same run. Each reported time is per acquisition, so a
 //! contended time is the inverse of throughput: a lower time is a higher throughput.
@@ -47,6 +49,9 @@ use criterion::{criterion_main, BenchmarkGroup, Criterion, SamplingMode};
 
 /// Thread counts of the contended figures.
 const THREADS: [usize; 4] = [1, 2, 4, 8];
+
+/// Thread counts of the `drain` figure.
+const DRAIN_THREADS: [usize; 2] = [8, 64];
 
 /// The work inside the `contended_80ns` critical section.
 const TARGET_WORK_NS: f64 = 80.0;
@@ -370,10 +375,26 @@ fn bench_contended_80ns(c: &mut Criterion) {
     }
 }
 
+/// racelab's waiter queue against the other parking locks' with 8 and 64 threads. The holder
+/// yields its core inside the critical section, so the others run, find the lock held and park:
+/// the queue stays about `T` deep, and a release that wakes its oldest waiter starts from the
+/// newest. This is the figure where the length of that queue shows.
+fn bench_drain(c: &mut Criterion) {
+    for threads in DRAIN_THREADS {
+        let figure = format!("lock/drain/{threads}");
+        let mut group = c.benchmark_group(&figure);
+        configure_contended(&mut group, threads);
+        contended::<racelab::Lock<u64>>(&mut group, &figure, threads, thread::yield_now);
+        contended::<std::sync::Mutex<u64>>(&mut group, &figure, threads, thread::yield_now);
+        contended::<parking_lot::Mutex<u64>>(&mut group, &figure, threads, thread::yield_now);
+        group.finish();
+    }
+}
+
 /// criterion's `criterion_group!` makes a `pub fn`; kept in a private module so the
 /// workspace's `missing_docs` lint does not ask for docs on generated code.
 mod entry {
-    use super::{bench_contended_80ns, bench_contended_empty, bench_uncontended};
+    use super::{bench_contended_80ns, bench_contended_empty, bench_drain, bench_uncontended};
     use criterion::{criterion_group, Criterion};
 
     /// 10,000 bootstrap resamples instead of criterion's 100,000: the analysis (and the
@@ -387,7 +408,7 @@ mod entry {
     criterion_group! {
         name = benches;
         config = config();
-        targets = bench_uncontended, bench_contended_empty, bench_contended_80ns
+        targets = bench_uncontended, bench_contended_empty, bench_contended_80ns, bench_drain
     }
 }
 
