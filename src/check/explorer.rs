@@ -25,6 +25,8 @@ pub enum Scheduler {
 pub struct Explorer {
     pub(super) name: String,
     pub(super) preemption_bound: Option<usize>,
+    /// loom: one plain unbounded depth-first search (set by [`Explorer::unbounded`]).
+    pub(super) unbounded: bool,
     pub(super) iterations: usize,
     pub(super) scheduler: Scheduler,
     seed: Option<u64>,
@@ -39,6 +41,7 @@ impl Explorer {
         Explorer {
             name: name.into(),
             preemption_bound: None,
+            unbounded: false,
             iterations: if cfg!(shuttle) { 1000 } else { 100 },
             scheduler: Scheduler::Random,
             seed: None,
@@ -51,6 +54,15 @@ impl Explorer {
     /// overrides it).
     pub fn preemption_bound(mut self, bound: usize) -> Self {
         self.preemption_bound = Some(bound);
+        self.unbounded = false;
+        self
+    }
+
+    /// loom: one plain unbounded depth-first search, loom's own order (late choices first), for
+    /// comparing a search order against it. `LOOM_MAX_PREEMPTIONS` still pins a bound.
+    pub fn unbounded(mut self) -> Self {
+        self.preemption_bound = None;
+        self.unbounded = true;
         self
     }
 

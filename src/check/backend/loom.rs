@@ -17,7 +17,7 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     let mut builder = ::loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
+    if builder.preemption_bound.is_none() && !explorer.unbounded {
         builder.preemption_bound = explorer.preemption_bound;
     }
     let budget = match builder.preemption_bound {
