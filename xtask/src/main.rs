@@ -65,8 +65,10 @@ COMMANDS:
     mutants   Every atomic Ordering in src/lock and src/pool weakened one step, and
               every unpark()/wake() call deleted, one mutant at a time (in a scratch
               copy, never in the tree); the loom suites run on each until a test
-              fails. Table of killed / survived, also in target/racelab/mutants.md.
-              Fails if a wake-up deletion survives. ~5 min for the 19 mutants.
+              fails, then Miri's data-race detector (tests/miri_lock.rs, seeds 0..32)
+              on those loom leaves alive. Table of killed / survived and by which
+              checker, also in target/racelab/mutants.md. Fails if a wake-up
+              deletion survives. ~5 min for the 19 mutants, plus Miri's.
     icount    Instructions per uncontended lock+unlock and per submit+run+get
               (valgrind callgrind) against benches/icount-baseline.txt; fails above
               the stated tolerance (--bless rewrites it); checks that trace calls
