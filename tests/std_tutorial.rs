@@ -1,4 +1,4 @@
-//! The tutorial's §4 example in Rust, on real threads: a pool of 5 workers, 10 tasks, each
+//! The tutorial's example (README's tutorial section) in Rust, on real threads: a pool of 5 workers, 10 tasks, each
 //! holding one shared lock for its whole critical section. No two critical sections overlap
 //! (an `inside` counter never exceeds 1) and all 10 results arrive — with the guard-based
 //! `Lock<T>`, with the tutorial's own `acquire` / `try … finally release` on a `RawLock`, and
@@ -29,7 +29,7 @@ use racelab::{Lock, RawLock, TaskError, ThreadPool};
 const WORKERS: usize = 5;
 const TASKS: usize = 10;
 
-/// Checks a §4 log: every task started and finished exactly once, as one unbroken pair.
+/// Checks a log of the tutorial's example: every task started and finished exactly once, as one unbroken pair.
 fn assert_well_formed(log: &[String], tasks: usize) {
     assert_eq!(log.len(), 2 * tasks, "{log:?}");
     let mut seen = BTreeSet::new();

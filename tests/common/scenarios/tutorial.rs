@@ -1,4 +1,4 @@
-//! The tutorial's example (§4): a pool, tasks sharing one lock, results drained in order.
+//! The tutorial's example (README's tutorial section): a pool, tasks sharing one lock, results drained in order.
 
 use racelab::sync::{thread, Arc};
 use racelab::{Lock, TaskError, ThreadPool};
@@ -6,7 +6,7 @@ use racelab::{Lock, TaskError, ThreadPool};
 use super::Inside;
 use crate::common::EXPECTED_PANIC;
 
-/// The tutorial's §4 example: a pool of `workers`, `tasks` tasks, each holding one shared
+/// The tutorial's example (README's tutorial section): a pool of `workers`, `tasks` tasks, each holding one shared
 /// lock for its whole critical section ("task i started" … "task i finished"). No two
 /// critical sections overlap, and every result arrives. Returns the log of events.
 pub fn tutorial_example(workers: usize, tasks: usize) -> Vec<String> {
