@@ -28,8 +28,7 @@ const MODEL: &str = "model";
 fn explorer(name: &str) -> Explorer {
     match std::env::var("RACELAB_HUNT_SEARCH").as_deref() {
         Ok("default") | Err(_) => Explorer::new(name),
-        // Plain unbounded DFS: no preemption bound, every interleaving in loom's order.
-        Ok("dfs") => Explorer::new(name),
+        Ok("dfs") => Explorer::new(name).unbounded(),
         Ok(other) => panic!("RACELAB_HUNT_SEARCH={other:?}: expected `default` or `dfs`"),
     }
 }
