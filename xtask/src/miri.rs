@@ -1,7 +1,7 @@
 //! `cargo xtask miri`: the std tests under Miri (undefined behaviour, data races, leaks).
 //!
 //! Runs `cargo +nightly miri test -p racelab --lib --test std_lock --test std_pool
-//! --test std_faults`, skipping the tests Miri cannot run in reasonable time or at all
+//! --test std_faults`, and every `tests/miri_*.rs` (tests written for Miri), skipping the tests Miri cannot run in reasonable time or at all
 //! ([`SKIP`]). Miri interprets every instruction (about 1000x slower), so the loops of the
 //! stress-style tests (thousands of contended acquisitions, hundreds of racing rounds) run into
 //! their 30 s watchdogs; Miri does not honour a thread's stack size, so the tests that need
@@ -21,7 +21,7 @@ use std::time::Instant;
 use crate::scratch::shown;
 use crate::table::seconds;
 
-/// The test binaries Miri runs (besides the library's unit tests).
+/// The test binaries Miri runs (besides the library's unit tests and `tests/miri_*.rs`).
 const TESTS: [&str; 3] = ["std_lock", "std_pool", "std_faults"];
 
 /// Tests left out under Miri, and why.
@@ -79,15 +79,17 @@ pub fn run(root: &Path) -> ExitCode {
         println!("$ {}", shown(&add));
         let _ = add.status();
         if !installed() {
-            println!("miri: component not available on this machine, skipping");
+            println!(
+                "miri: skipped: the nightly `miri` component is not installed and `rustup component add` could not add it"
+            );
             return ExitCode::SUCCESS;
         }
     }
     let mut cmd = cargo_miri(root);
     // MIRIFLAGS as the caller set it: the leak check stays on.
     cmd.args(["test", "--no-fail-fast", "-p", "racelab", "--lib"]);
-    for test in TESTS {
-        cmd.args(["--test", test]);
+    for test in TESTS.map(String::from).into_iter().chain(miri_tests(root)) {
+        cmd.args(["--test", &test]);
     }
     // --exact: a skip names one test; a renamed test runs (and shows up) rather than a
     // substring silently skipping others.
@@ -118,6 +120,20 @@ pub fn run(root: &Path) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// The stems of `tests/miri_*.rs`, sorted.
+fn miri_tests(root: &Path) -> Vec<String> {
+    let mut stems: Vec<String> = std::fs::read_dir(root.join("tests"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter_map(|name| Some(name.strip_suffix(".rs")?.to_owned()))
+        .filter(|stem| stem.starts_with("miri_"))
+        .collect();
+    stems.sort();
+    stems
 }
 
 /// `cargo +nightly miri` in `dir`. `cargo` on the PATH is rustup's proxy, which understands

@@ -52,7 +52,7 @@ pub(super) const AFTER_LOOM: &[Checker] = &[Checker {
 fn miri_lock(root: &Path, scratch: &Path) -> Command {
     let mut cmd = miri::cargo_miri(scratch);
     cmd.env("CARGO_TARGET_DIR", root.join("target/miri-mutants"))
-        .env("MIRIFLAGS", "-Zmiri-ignore-leaks -Zmiri-many-seeds=0..32")
+        .env("MIRIFLAGS", "-Zmiri-many-seeds=0..32")
         .args(["test", "-p", "racelab", "--test", "miri_lock"]);
     cmd
 }
