@@ -7,8 +7,9 @@
 //! of executions with racelab's `Lock` to executions with the checker's own mutex, per program.
 //! Also in `target/racelab/hunt.md`.
 //!
-//! Each loom search is cut at `--budget` seconds per check (`LOOM_MAX_DURATION`, looked at
-//! after every execution: `LOOM_CHECKPOINT_INTERVAL=1`); a search cut short is "not found".
+//! Each check is cut at `--budget` seconds: the harness's `RACELAB_TIME_BUDGET`, and under loom
+//! also loom's own `LOOM_MAX_DURATION`, looked at after every execution
+//! (`LOOM_CHECKPOINT_INTERVAL=1`); a search cut short is "not found".
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -25,7 +26,7 @@ use crate::table::{seconds, thousands, Table};
 const PACKAGE: &str = "racelab-hunt";
 const TEST: &str = "hunt";
 
-/// Seconds a loom search may take per check, unless `--budget` says otherwise.
+/// Seconds a check may search, unless `--budget` says otherwise.
 pub const DEFAULT_BUDGET: u64 = 20;
 
 /// The targets, as the summary states them.
@@ -123,7 +124,8 @@ fn command(search: Search, budget: u64, report: &Path) -> Cargo {
         .args(["-p", PACKAGE, "--test", TEST, "-E", filter.as_str()])
         .args(["--test-threads", "1"])
         .env("RACELAB_REPORT", report.to_string_lossy())
-        .env("RACELAB_HUNT_SEARCH", search.search);
+        .env("RACELAB_HUNT_SEARCH", search.search)
+        .env("RACELAB_TIME_BUDGET", budget.to_string());
     if search.backend == Backend::Loom {
         cargo = cargo
             .env("LOOM_MAX_DURATION", budget.to_string())
@@ -265,7 +267,7 @@ fn report(outcomes: &[Outcome], budget: u64, elapsed: Duration, format: Format) 
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "# Bug hunt\n\n{} checks, {} programs; loom searches cut at {budget} s per check; \
+        "# Bug hunt\n\n{} checks, {} programs; each check cut at {budget} s; \
          the whole hunt took {}.\n",
         names.len(),
         names

@@ -97,7 +97,7 @@ OPTIONS:
     --list          mutants: list them, run nothing
     --bless         icount: write the measured counts as the new baseline
     --pool-gap      icount: measure the pool's gap to the threadpool crate
-    --budget SECS   hunt: seconds a loom search may take per check (default 20)
+    --budget SECS   hunt: seconds each check may search (default 20)
     -h, --help      Print this help
 
 Backends build in their own target dirs (target/loom, target/shuttle) with
