@@ -1,6 +1,8 @@
 //! One check's settings: its name and each backend's budget, with the environment's overrides
 //! (the table in the module docs of [`check`](super)).
 
+use std::time::Duration;
+
 /// The seed of a shuttle search when neither the explorer nor `RACELAB_SEED` gives one: fixed,
 /// so a failure found in CI is found again on a laptop.
 #[cfg_attr(not(shuttle), allow(dead_code))]
@@ -19,6 +21,9 @@ pub enum Scheduler {
     },
 }
 
+/// How long a check may search when neither the explorer nor `RACELAB_TIME_BUDGET` says.
+const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(60);
+
 /// One check: a name, and the budget for each backend.
 #[derive(Debug, Clone)]
 #[must_use = "an Explorer does nothing until run() or expect_failure()"]
@@ -28,7 +33,9 @@ pub struct Explorer {
     /// loom: one plain unbounded depth-first search (set by [`Explorer::unbounded`]).
     pub(super) unbounded: bool,
     pub(super) iterations: usize,
-    pub(super) scheduler: Scheduler,
+    /// shuttle: the pinned scheduler; `None` interleaves random and PCT(3).
+    pub(super) scheduler: Option<Scheduler>,
+    time_budget: Option<Duration>,
     seed: Option<u64>,
     /// shuttle: an encoded schedule to replay instead of searching (`RACELAB_REPLAY`).
     pub(super) replay: Option<String>,
@@ -36,22 +43,24 @@ pub struct Explorer {
 }
 
 impl Explorer {
-    /// A check with the defaults: loom unbounded, shuttle random × 1,000, std × 100.
+    /// A check with the defaults: loom iterative preemption bounding (bound 0, 1, 2, … then
+    /// unbounded), shuttle random and PCT(3) interleaved × 1,000, std × 100; 60 s at most.
     pub fn new(name: impl Into<String>) -> Self {
         Explorer {
             name: name.into(),
             preemption_bound: None,
             unbounded: false,
             iterations: if cfg!(shuttle) { 1000 } else { 100 },
-            scheduler: Scheduler::Random,
+            scheduler: None,
+            time_budget: None,
             seed: None,
             replay: None,
             std_timeout: None,
         }
     }
 
-    /// loom: explore only executions with at most `bound` preemptions (`LOOM_MAX_PREEMPTIONS`
-    /// overrides it).
+    /// loom: explore only executions with at most `bound` preemptions, one search at that bound
+    /// instead of the iterative default (`LOOM_MAX_PREEMPTIONS` overrides it).
     pub fn preemption_bound(mut self, bound: usize) -> Self {
         self.preemption_bound = Some(bound);
         self.unbounded = false;
@@ -72,9 +81,18 @@ impl Explorer {
         self
     }
 
-    /// shuttle: the scheduling strategy.
+    /// shuttle: one scheduling strategy for every iteration, instead of the default that
+    /// alternates random and PCT(3) (each finds bugs the other rarely does).
     pub fn scheduler(mut self, scheduler: Scheduler) -> Self {
-        self.scheduler = scheduler;
+        self.scheduler = Some(scheduler);
+        self
+    }
+
+    /// Every backend: how long the search may run (default 60 s; `RACELAB_TIME_BUDGET`
+    /// overrides it). A search cut short says so in its [`Report`](super::Report): what it
+    /// covered, and that it did not finish.
+    pub fn time_budget(mut self, budget: Duration) -> Self {
+        self.time_budget = Some(budget);
         self
     }
 
@@ -102,6 +120,14 @@ impl Explorer {
         if let Some(secs) = env_number("RACELAB_STD_TIMEOUT") {
             explorer.std_timeout = Some(secs);
         }
+        if let Ok(value) = std::env::var("RACELAB_TIME_BUDGET") {
+            match value.trim().parse::<f64>() {
+                Ok(secs) if secs.is_finite() && secs > 0.0 => {
+                    explorer.time_budget = Some(Duration::from_secs_f64(secs));
+                }
+                _ => panic!("RACELAB_TIME_BUDGET={value:?} is not a positive number of seconds"),
+            }
+        }
         if let Ok(schedule) = std::env::var("RACELAB_REPLAY") {
             explorer.replay = Some(schedule);
         }
@@ -112,6 +138,11 @@ impl Explorer {
     #[cfg_attr(not(shuttle), allow(dead_code))]
     pub(super) fn seed_or_default(&self) -> u64 {
         self.seed.unwrap_or(DEFAULT_SEED)
+    }
+
+    /// The time budget of the search.
+    pub(super) fn time_budget_or_default(&self) -> Duration {
+        self.time_budget.unwrap_or(DEFAULT_TIME_BUDGET)
     }
 
     #[cfg_attr(any(loom, shuttle), allow(dead_code))]

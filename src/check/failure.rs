@@ -117,6 +117,9 @@ pub struct Failure {
     pub command: Option<String>,
     /// How many executions ran, the failing one included.
     pub executions: u64,
+    /// loom: the preemption bound of the search that found it (`None` for an unbounded
+    /// search and for the other backends).
+    pub preemption_bound: Option<usize>,
 }
 
 impl Failure {
@@ -132,6 +135,7 @@ impl Failure {
             replay,
             command: None,
             executions,
+            preemption_bound: None,
         }
     }
 
@@ -145,6 +149,13 @@ impl Failure {
     pub(crate) fn with_trace(mut self, trace: Trace, wait_for: Vec<WaitFor>) -> Self {
         self.trace = trace;
         self.wait_for = wait_for;
+        self
+    }
+
+    /// The preemption bound of the loom search that found the failure.
+    #[cfg_attr(not(loom), allow(dead_code))]
+    pub(crate) fn with_preemption_bound(mut self, bound: Option<usize>) -> Self {
+        self.preemption_bound = bound;
         self
     }
 
@@ -169,9 +180,13 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let plural = if self.executions == 1 { "" } else { "s" };
+        let bound = match self.preemption_bound {
+            Some(bound) => format!(" (preemption bound {bound})"),
+            None => String::new(),
+        };
         writeln!(
             f,
-            "{} after {} execution{plural}: {}",
+            "{} after {} execution{plural}{bound}: {}",
             self.kind, self.executions, self.message
         )?;
         if let Some(location) = &self.location {

@@ -2,8 +2,8 @@
 //!
 //! | backend | what `run` does with the body |
 //! |---|---|
-//! | loom | every interleaving (up to the preemption bound), under the C11 memory model |
-//! | shuttle | `iterations` random schedules, or PCT schedules of a given depth |
+//! | loom | every interleaving, under the C11 memory model: those with at most 0 preemptions, then 1, 2, … then all (or one pinned bound), the first failure ending the search |
+//! | shuttle | `iterations` schedules, random and PCT(3) alternating, or of one pinned scheduler |
 //! | std | `iterations` plain runs on real threads (a stress test: proves nothing, finds some) |
 //!
 //! [`Explorer::run`] expects the body to pass and panics with the failure report otherwise;
@@ -22,7 +22,8 @@
 //!
 //! | variable | effect |
 //! |---|---|
-//! | `LOOM_MAX_PREEMPTIONS` | loom: overrides the preemption bound of every check |
+//! | `LOOM_MAX_PREEMPTIONS` | loom: pins every check to one search at this preemption bound (instead of bound 0, 1, 2, … then unbounded) |
+//! | `RACELAB_TIME_BUDGET` | every backend: seconds each check may search (default 60); a search it cuts short says what it covered and that it did not finish |
 //! | `RACELAB_ITERATIONS` | shuttle / std: overrides the iteration count of every check |
 //! | `RACELAB_SEED` | shuttle: the seed of every search (default fixed, so CI is reproducible; give each job its own to explore more) |
 //! | `RACELAB_REPLAY` | shuttle: run this encoded schedule — the one a failure's report prints — instead of searching |
@@ -60,6 +61,7 @@ mod command;
 mod explorer;
 mod failure;
 mod report;
+mod verdict;
 #[cfg_attr(not(loom), allow(dead_code))]
 mod wire;
 
@@ -89,12 +91,18 @@ impl Explorer {
         if let Some(failure) = outcome.failure {
             panic!("racelab: check `{}` failed: {failure}", explorer.name);
         }
+        // A search the budget cut short before it covered anything it set out to is no pass.
+        let result = if outcome.finished {
+            "pass"
+        } else {
+            "not finished"
+        };
         let report = Report::new(
             &explorer.name,
             outcome.budget,
             outcome.executions,
             start,
-            "pass".into(),
+            result.into(),
         );
         if !child::is_child() {
             report.publish();

@@ -12,13 +12,18 @@ pub struct Report {
     pub name: String,
     /// `"std"`, `"loom"` or `"shuttle"`.
     pub backend: &'static str,
-    /// The budget, in words: `"bound 2"`, `"unbounded"`, `"random × 1000"`, `"pct(3) × 1000"`.
+    /// What was explored, in words — what a pass proved, or where a failure was found:
+    /// loom `"exhaustive"`, `"all executions with ≤ 2 preemptions (bound 3 not finished in
+    /// 60 s)"`, `"bound 2 (pinned)"`, `"found at bound 1"`; shuttle `"random+pct(3) × 1000"`,
+    /// `"random × 412 of 1000 (budget 60 s)"`; std `"stress × 100"`.
     pub budget: String,
     /// How many executions (interleavings, schedules or runs) were explored.
     pub executions: u64,
     /// Wall-clock time.
     pub elapsed: Duration,
-    /// `"pass"`, or for an expected failure `"caught <kind>"`.
+    /// `"pass"`; `"not finished"` if the time budget ran out before the search covered what
+    /// it set out to (see `budget`); for an expected failure `"caught <kind>"` or
+    /// `"not found"`.
     pub result: String,
 }
 

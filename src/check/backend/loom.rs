@@ -1,7 +1,9 @@
-//! loom: exhaustive exploration. An expected failure runs in a child process (see `child`).
+//! loom: exhaustive exploration, in the order `bounding` chooses. An expected failure runs in a
+//! child process (see `child`).
 
 use ::std::panic::{self, AssertUnwindSafe};
 
+use super::bounding::{self, current_stage, found, Plan, Stage};
 use super::search::{counted, Counter, Mode, Outcome};
 use crate::check::capture;
 use crate::check::child::{self, run_in_child};
@@ -11,28 +13,39 @@ use crate::check::failure::{Failure, Replay};
 use crate::check::wire;
 
 const EXPLORED: &str = "RACELAB-EXPLORED=";
+/// The child's word on what it covered: `1` or `0` (finished), a tab, the coverage.
+const COVERAGE: &str = "RACELAB-COVERAGE=";
+/// The child's word on which search found its failure (a `Stage`).
+const FOUND_AT: &str = "RACELAB-FOUND-AT=";
 
 pub(in crate::check) fn search<F>(explorer: &Explorer, body: F, mode: Mode) -> Outcome
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let mut builder = ::loom::model::Builder::new();
-    if builder.preemption_bound.is_none() && !explorer.unbounded {
-        builder.preemption_bound = explorer.preemption_bound;
-    }
-    let budget = match builder.preemption_bound {
-        Some(bound) => format!("bound {bound}"),
-        None => "unbounded".to_owned(),
+    // `LOOM_MAX_PREEMPTIONS` pins a bound, as loom's own `Builder::new` reads it.
+    let plan = match ::loom::model::Builder::new().preemption_bound {
+        Some(bound) => Plan::Pinned(bound),
+        None if explorer.unbounded => Plan::Unbounded,
+        None => match explorer.preemption_bound {
+            Some(bound) => Plan::Pinned(bound),
+            None => Plan::Iterative,
+        },
     };
+    let budget = explorer.time_budget_or_default();
     let counter = Counter::new(&explorer.name);
 
     if mode == Mode::ExpectFailure && !child::is_child() {
         let outcome = run_in_child();
-        let Some(c) = outcome.captured else {
-            let explored = outcome
+        let tail_value = |prefix: &str| {
+            outcome
                 .stderr_tail
                 .lines()
-                .find_map(|l| l.strip_prefix(EXPLORED))
+                .rev()
+                .find_map(|l| l.strip_prefix(prefix))
+                .map(str::to_owned)
+        };
+        let Some(c) = outcome.captured else {
+            let explored = tail_value(EXPLORED)
                 .and_then(|n| n.trim().parse().ok())
                 .unwrap_or(0);
             if explored == 0 {
@@ -41,43 +54,84 @@ where
                     outcome.status, outcome.stderr_tail
                 );
             }
+            let (finished, coverage) = match tail_value(COVERAGE) {
+                Some(line) => match line.split_once('\t') {
+                    Some((finished, coverage)) => (finished == "1", coverage.to_owned()),
+                    None => (false, line),
+                },
+                None => (false, "unknown (the child did not say)".to_owned()),
+            };
             return Outcome {
-                budget,
+                budget: coverage,
+                finished,
                 executions: explored,
                 failure: None,
             };
         };
+        let stage = tail_value(FOUND_AT).and_then(|s| Stage::parse(&s));
         return Outcome {
-            budget,
+            budget: stage.map_or_else(|| "unknown".to_owned(), |s| found(plan, s)),
+            finished: true,
             executions: c.execution,
-            failure: Some(failure_from(c)),
+            failure: Some(failure_from(c, stage)),
         };
     }
 
     // In-process: a child, or a check expected to pass. The hook prints each capture as it
     // happens, so even a deadlock that aborts the process leaves its report on stderr.
-    capture::arm(Some(child::announce));
+    capture::arm(Some(announce));
     let body = counted(&counter, body);
-    let result = panic::catch_unwind(AssertUnwindSafe(|| builder.check(body)));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        bounding::explore(plan, budget, &counter, body)
+    }));
     let captured = capture::disarm(result.as_ref().err().map(|p| &**p));
+    let stage = current_stage();
     if child::is_child() {
-        match &captured {
-            Some(c) if result.is_err() => eprint!("{}", wire::encode(c, true)),
-            _ => eprintln!("{EXPLORED}{}", counter.get()),
+        match (&captured, &result) {
+            (Some(c), Err(_)) => {
+                eprint!("{}", wire::encode(c, true));
+                if let Some(stage) = stage {
+                    eprintln!("{FOUND_AT}{stage}");
+                }
+            }
+            (_, Ok(searched)) => {
+                eprintln!("{EXPLORED}{}", counter.get());
+                eprintln!(
+                    "{COVERAGE}{}\t{}",
+                    u8::from(searched.finished),
+                    searched.coverage
+                );
+            }
+            (None, Err(_)) => eprintln!("{EXPLORED}{}", counter.get()),
         }
     }
-    Outcome {
-        budget,
-        executions: counter.get(),
-        failure: match (result, captured) {
-            (Ok(()), _) => None,
-            (Err(_), Some(c)) => Some(failure_from(c)),
-            (Err(payload), None) => ::std::panic::resume_unwind(payload),
+    match (result, captured) {
+        (Ok(searched), _) => Outcome {
+            budget: searched.coverage,
+            finished: searched.finished,
+            executions: counter.get(),
+            failure: None,
         },
+        (Err(_), Some(c)) => Outcome {
+            budget: stage.map_or_else(|| "unknown".to_owned(), |s| found(plan, s)),
+            finished: true,
+            executions: counter.get(),
+            failure: Some(failure_from(c, stage)),
+        },
+        (Err(payload), None) => ::std::panic::resume_unwind(payload),
     }
 }
 
-fn failure_from(c: capture::Captured) -> Failure {
+/// The child's `capture::OnCapture`: the capture (see `child::announce`), then the search
+/// that found it, for the parent to read back.
+fn announce(c: &capture::Captured) {
+    child::announce(c);
+    if let (true, Some(stage)) = (child::is_child(), current_stage()) {
+        eprintln!("{FOUND_AT}{stage}");
+    }
+}
+
+fn failure_from(c: capture::Captured, stage: Option<Stage>) -> Failure {
     let execution = c.execution;
     let command = reproduce_command(&format!(
         "RUSTFLAGS=\"--cfg loom -C debug-assertions\" CARGO_TARGET_DIR=target/loom {}={}",
@@ -86,4 +140,5 @@ fn failure_from(c: capture::Captured) -> Failure {
     ));
     c.into_failure(Replay::Loom { execution }, execution)
         .with_command(command)
+        .with_preemption_bound(stage.and_then(Stage::bound))
 }

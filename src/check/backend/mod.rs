@@ -6,12 +6,16 @@
 //! its own `Replay` and, in checker builds, the command from `command`.
 
 #[cfg(loom)]
+mod bounding;
+#[cfg(loom)]
 mod loom;
 #[cfg(shuttle)]
 mod schedule;
 mod search;
 #[cfg(shuttle)]
 mod shuttle;
+#[cfg(shuttle)]
+mod strategy;
 #[cfg(not(any(loom, shuttle)))]
 mod std;
 

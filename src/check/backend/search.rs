@@ -21,7 +21,10 @@ pub(in crate::check) enum Mode {
 
 /// What a search found.
 pub(in crate::check) struct Outcome {
+    /// What was explored, in words (see `verdict`): the budget column of the report.
     pub(in crate::check) budget: String,
+    /// `false` if the time budget ran out before the search covered what it set out to.
+    pub(in crate::check) finished: bool,
     pub(in crate::check) executions: u64,
     pub(in crate::check) failure: Option<Failure>,
 }
@@ -51,6 +54,12 @@ impl Counter {
     pub(super) fn get(&self) -> u64 {
         // Relaxed: a statistic, read after the executions it counts have finished.
         self.count.load(Ordering::Relaxed)
+    }
+
+    /// Prints a line about the search now: `racelab-check: NAME ... WHAT`.
+    #[cfg_attr(not(loom), allow(dead_code))]
+    pub(super) fn progress(&self, what: &str) {
+        println!("racelab-check: {} ... {what}", self.name);
     }
 
     /// Called at the start of every execution.

@@ -1,4 +1,5 @@
-//! shuttle: random or PCT schedules from one seed, on a fresh OS thread; a failure is reported
+//! shuttle: random and PCT schedules alternating (or one pinned scheduler) from one seed, on a
+//! fresh OS thread; a failure is reported
 //! with its encoded schedule, which replays exactly that execution.
 //!
 //! shuttle 0.9.9 leaves an OS thread marked as panicking once a failing task hits a scheduling
@@ -6,16 +7,19 @@
 //! (and each replay) runs on its own fresh thread and stops at the first failure.
 
 use ::std::panic::{self, AssertUnwindSafe};
+use ::std::time::Instant;
 
 use shuttle::scheduler::{PctScheduler, RandomScheduler, ReplayScheduler};
 use shuttle::{Config, Runner};
 
 use super::schedule::{Recorded, Recording};
 use super::search::{counted, Counter, Mode, Outcome};
+use super::strategy::{Alternating, Deadline, DEFAULT_PCT_DEPTH};
 use crate::check::capture;
 use crate::check::command::{current_test, reproduce_command};
 use crate::check::explorer::{Explorer, Scheduler};
 use crate::check::failure::{Failure, Replay};
+use crate::check::verdict::sampled;
 
 pub(in crate::check) fn search<F>(explorer: &Explorer, body: F, _mode: Mode) -> Outcome
 where
@@ -25,6 +29,7 @@ where
         let failure = replay(explorer, body, schedule.clone());
         return Outcome {
             budget: "replay".to_owned(),
+            finished: true,
             executions: 1,
             failure,
         };
@@ -38,19 +43,31 @@ where
         // One scheduler for all iterations, on one seed: a runner per iteration would cost
         // ~30× more (shuttle sets up each runner anew), and PCT sizes its priority-change
         // points from the executions it has already seen.
-        let (budget, (result, recorded)) = match explorer.scheduler {
-            Scheduler::Random => (
-                format!("random × {n}"),
-                run(RandomScheduler::new_from_seed(seed, n), body),
+        let deadline = Instant::now() + explorer.time_budget_or_default();
+        let (what, (result, recorded, cut)) = match explorer.scheduler {
+            Some(Scheduler::Random) => (
+                "random".to_owned(),
+                run_within(RandomScheduler::new_from_seed(seed, n), deadline, body),
             ),
-            Scheduler::Pct { depth } => (
-                format!("pct({depth}) × {n}"),
-                run(PctScheduler::new_from_seed(seed, depth, n), body),
+            Some(Scheduler::Pct { depth }) => (
+                format!("pct({depth})"),
+                run_within(PctScheduler::new_from_seed(seed, depth, n), deadline, body),
+            ),
+            None => (
+                format!("random+pct({DEFAULT_PCT_DEPTH})"),
+                run_within(Alternating::new(seed, DEFAULT_PCT_DEPTH, n), deadline, body),
             ),
         };
+        let budget = sampled(
+            &what,
+            counter.get(),
+            n,
+            cut.then(|| explorer.time_budget_or_default()),
+        );
         let failure = result.map(|c| failure_from(c, recorded.encoded(), counter.get()));
         Outcome {
             budget,
+            finished: !cut || failure.is_some(),
             executions: counter.get(),
             failure,
         }
@@ -70,6 +87,21 @@ where
         let (result, _) = run(scheduler, body);
         result.map(|c| failure_from(c, schedule.split_whitespace().collect(), 1))
     })
+}
+
+/// [`run`] that starts no execution after `deadline`; also says whether the deadline stopped it.
+fn run_within<S, F>(
+    scheduler: S,
+    deadline: Instant,
+    body: F,
+) -> (Option<capture::Captured>, Recorded, bool)
+where
+    S: shuttle::scheduler::Scheduler + 'static,
+    F: Fn() + Send + Sync + 'static,
+{
+    let (scheduler, cut) = Deadline::new(scheduler, deadline);
+    let (result, recorded) = run(scheduler, body);
+    (result, recorded, cut.get())
 }
 
 /// Runs `body` under `scheduler`, recording each execution's schedule; returns the failing

@@ -3,12 +3,13 @@
 
 use ::std::panic::{self, AssertUnwindSafe};
 use ::std::sync::{mpsc, Arc};
-use ::std::time::Duration;
+use ::std::time::{Duration, Instant};
 
 use super::search::{counted, Counter, Mode, Outcome};
 use crate::check::capture;
 use crate::check::explorer::Explorer;
 use crate::check::failure::{Failure, FailureKind, Replay};
+use crate::check::verdict::sampled;
 use crate::panic_message::panic_message;
 
 pub(in crate::check) fn search<F>(explorer: &Explorer, body: F, _mode: Mode) -> Outcome
@@ -19,7 +20,14 @@ where
     let body = Arc::new(counted(&counter, body));
     let timeout = Duration::from_secs(explorer.std_timeout_secs());
     let mut failure = None;
+    let budget = explorer.time_budget_or_default();
+    let start = Instant::now();
+    let mut cut = false;
     for run in 1..=explorer.iterations as u64 {
+        if start.elapsed() >= budget {
+            cut = true;
+            break;
+        }
         let (done, finished) = mpsc::channel();
         let body = Arc::clone(&body);
         let runner = ::std::thread::Builder::new()
@@ -63,7 +71,13 @@ where
         }
     }
     Outcome {
-        budget: format!("stress × {}", explorer.iterations),
+        budget: sampled(
+            "stress",
+            counter.get(),
+            explorer.iterations,
+            cut.then_some(budget),
+        ),
+        finished: !cut,
         executions: counter.get(),
         failure,
     }
