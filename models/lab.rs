@@ -97,6 +97,7 @@ pub fn caught_by_loom(model: &Model) -> Failure {
 pub fn caught_by_shuttle(model: &Model) -> Failure {
     let failure = explorer(model, "buggy")
         .iterations(model.shuttle_iterations)
+        .scheduler(Scheduler::Random)
         .expect_failure(model.buggy);
     assert_expected(model, &failure);
     let pct = explorer(model, "buggy-pct")
