@@ -1,8 +1,10 @@
 //! Captures the panics of a checked run: message, kind, trace, wait-for graph.
 //!
 //! One process-wide panic hook, installed once on top of the others, chains to the hook that
-//! was there before (so shuttle's schedule printing and the default message still appear),
-//! except for panics a test declared expected with `check::quiet_panics`.
+//! was there before (so the default message still appears), except for panics a test declared
+//! expected with `check::quiet_panics` and, under shuttle, the panics of a run being checked
+//! (racelab reports those itself, with the one schedule that replays them). Quieting only
+//! decides what is printed: a quieted panic is captured like any other.
 //!
 //! While a run is *armed* on this OS thread — loom and shuttle run every model thread on it —
 //! the hook keeps every panic of the current execution (the list is cleared when the next
@@ -67,13 +69,18 @@ fn install() {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
             let text = panic_message(info.payload());
+            // Capture never depends on quieting: a quieted panic is still a failure.
+            let armed = ARMED.get();
+            if armed {
+                keep(info, text.to_owned());
+            }
             let quiet = QUIET
                 .lock()
                 .is_ok_and(|q| q.iter().any(|m| text.starts_with(m)));
-            if ARMED.get() && !quiet {
-                keep(info, text.to_owned());
-            }
-            if !quiet {
+            // Under shuttle an armed panic is reported by racelab alone: shuttle's hook would
+            // add its task name, schedule and advice, a second and contradicting recipe.
+            let reported_by_racelab = armed && cfg!(shuttle);
+            if !quiet && !reported_by_racelab {
                 previous(info);
             }
         }));
@@ -81,7 +88,7 @@ fn install() {
 }
 
 /// Silences panics whose message starts with `marker` (an assertion that merely quotes the
-/// marker still prints).
+/// marker still prints). Printing only: capture does not look at the list.
 pub(crate) fn quiet(marker: &'static str) {
     install();
     if let Ok(mut quiet) = QUIET.lock() {

@@ -125,7 +125,13 @@ pub struct Failure {
 impl Failure {
     /// A failure with no location, trace or command yet: every backend builds its failures
     /// here, and adds what it knows with the `with_*` methods.
+    /// The message loses its trailing whitespace (a panic message or a checker's report may end
+    /// in a newline).
     pub(crate) fn new(kind: FailureKind, message: String, replay: Replay, executions: u64) -> Self {
+        let message = match message.trim_end() {
+            trimmed if trimmed.len() == message.len() => message,
+            trimmed => trimmed.to_owned(),
+        };
         Failure {
             kind,
             message,

@@ -9,8 +9,10 @@
 //! [`Explorer::run`] expects the body to pass and panics with the failure report otherwise;
 //! [`Explorer::expect_failure`] expects it to fail and returns the [`Failure`] as data — its
 //! [`FailureKind`], message, the failing interleaving ([`crate::trace`]), the wait-for cycle of
-//! a deadlock, and how to replay it. Under loom an expected failure runs in a child process,
-//! because loom aborts the whole process on a deadlock.
+//! a deadlock, and how to replay it. Under loom every check runs in a child process (the test
+//! binary again, for this one test and this one check), because loom aborts the whole process
+//! on a deadlock: the parent reports the child's failure like any other, and the code after a
+//! check runs once, in the parent.
 //!
 //! Each check prints one summary line (and a progress line every 5 s while it runs) and, when
 //! `RACELAB_REPORT` names a file, appends a tab-separated record to it; `cargo xtask verify`
@@ -29,7 +31,8 @@
 //! | `RACELAB_REPLAY` | shuttle: run this encoded schedule — the one a failure's report prints — instead of searching |
 //! | `RACELAB_STD_TIMEOUT` | std: seconds a run may take before it counts as deadlocked (default 10) |
 //! | `RACELAB_REPORT` | a file to append one record per finished check to |
-//! | `RACELAB_CHILD` | internal, set by the harness: names the test a loom child process runs in-process (a loom failure's reproduce command sets it too) |
+//! | `RACELAB_CHILD` | internal, set by the harness in a loom child process: which check of the test it runs, and where the results of the checks before it are |
+//! | `SHUTTLE_RANDOM_SEED` | shuttle's own: honoured (shuttle's schedulers prefer it to racelab's seed), and harmless, since a failure replays by its recorded schedule, not by a seed |
 //!
 //! A failure reports exactly one way to reproduce it ([`Replay`], and the command that does it):
 //! loom's execution number (the exploration is deterministic), shuttle's encoded schedule of the
@@ -158,10 +161,12 @@ impl Explorer {
             }
             return Err(report);
         };
-        println!(
-            "racelab: check `{}` caught the expected failure: {failure}",
-            explorer.name
-        );
+        if !child::is_child() {
+            println!(
+                "racelab: check `{}` caught the expected failure: {failure}",
+                explorer.name
+            );
+        }
         let result = format!("caught {}", failure.kind);
         // A loom child's parent publishes the record; the child would only duplicate it.
         if !child::is_child() {
@@ -195,8 +200,11 @@ where
 }
 
 /// Silences panics whose message starts with `marker` — the deliberate panics of test tasks —
-/// so a run of thousands of executions does not print thousands of panic messages. They are
-/// still captured as failures where a check expects one. Every other panic prints as usual.
+/// so a run of thousands of executions does not print thousands of panic messages. Quieting
+/// only affects printing: a quieted panic is captured like any other, so a check that expects
+/// a failure still gets it, and a check expected to pass still fails on it. Every other panic
+/// prints as usual; the list is process-wide, but a marker only ever matches the panics that
+/// start with it, so one test's call changes nothing for the others' failures.
 ///
 /// racelab's panic hook sits on top of any other (shuttle's included), so this works whatever
 /// the order tests run in.

@@ -6,6 +6,7 @@
 //! one line; a list (trace steps, wait-for edges) repeats its key.
 
 use super::capture::{self, Captured};
+use super::child::ChildOutcome;
 use super::failure::FailureKind;
 use crate::trace::{Step, Trace, WaitFor};
 
@@ -65,6 +66,41 @@ pub(crate) fn decode(stderr: &str) -> Option<Captured> {
         return Some(blocks.swap_remove(chosen).0);
     }
     capture::choose(blocks.into_iter().map(|(c, _)| c).collect(), None)
+}
+
+/// Marks the start of one check's result in a checks file.
+const CHECK: &str = "RACELAB-CHECK\t";
+
+/// The checks file a parent hands its next child: each finished check's outcome, in order.
+pub(crate) fn encode_checks(checks: &[ChildOutcome]) -> String {
+    let mut out = String::new();
+    for check in checks {
+        out.push_str(&format!(
+            "{CHECK}{}\t{}\n",
+            escape(&check.status),
+            escape(&check.stderr_tail)
+        ));
+        if let Some(c) = &check.captured {
+            out.push_str(&encode(c, true));
+        }
+    }
+    out
+}
+
+/// Reads a checks file back.
+pub(crate) fn decode_checks(text: &str) -> Vec<ChildOutcome> {
+    text.split(CHECK)
+        .skip(1)
+        .filter_map(|part| {
+            let (head, rest) = part.split_once('\n').unwrap_or((part, ""));
+            let (status, tail) = head.split_once('\t')?;
+            Some(ChildOutcome {
+                captured: decode(rest),
+                status: unescape(status),
+                stderr_tail: unescape(tail),
+            })
+        })
+        .collect()
 }
 
 fn decode_block(block: &str) -> Option<(Captured, bool)> {
@@ -235,6 +271,33 @@ mod tests {
             decode(&stderr).expect("a block").kind,
             FailureKind::Deadlock
         );
+    }
+
+    #[test]
+    fn a_checks_file_round_trips() {
+        // A tail holds anything the child printed: a whole wire block, tabs, newlines.
+        let tail = format!("RACELAB-EXPLORED=3\t{}", encode(&deadlock(), false));
+        let checks = vec![
+            ChildOutcome {
+                captured: Some(deadlock()),
+                status: "signal: 6 (SIGABRT)".to_owned(),
+                stderr_tail: "x".to_owned(),
+            },
+            ChildOutcome {
+                captured: None,
+                status: "exit status: 0".to_owned(),
+                stderr_tail: tail.clone(),
+            },
+        ];
+        let back = decode_checks(&encode_checks(&checks));
+        assert_eq!(back.len(), 2);
+        assert_same(back[0].captured.as_ref().expect("a failure"), &deadlock());
+        assert_eq!(
+            (back[0].status.as_str(), back[0].stderr_tail.as_str()),
+            ("signal: 6 (SIGABRT)", "x")
+        );
+        assert!(back[1].captured.is_none());
+        assert_eq!(back[1].stderr_tail, tail);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! loom: exhaustive exploration, in the order `bounding` chooses. An expected failure runs in a
-//! child process (see `child`).
+//! loom: exhaustive exploration, in the order `bounding` chooses. Every check runs in a child
+//! process (see `child`): a loom deadlock aborts the process it happens in.
 
 use ::std::panic::{self, AssertUnwindSafe};
 
@@ -7,7 +7,7 @@ use super::bounding::{self, current_stage, found, Plan, Stage};
 use super::search::{counted, Counter, Mode, Outcome};
 use crate::check::capture;
 use crate::check::child::{self, run_in_child};
-use crate::check::command::{current_test, reproduce_command};
+use crate::check::command::reproduce_command;
 use crate::check::explorer::Explorer;
 use crate::check::failure::{Failure, Replay};
 use crate::check::wire;
@@ -18,7 +18,7 @@ const COVERAGE: &str = "RACELAB-COVERAGE=";
 /// The child's word on which search found its failure (a `Stage`).
 const FOUND_AT: &str = "RACELAB-FOUND-AT=";
 
-pub(in crate::check) fn search<F>(explorer: &Explorer, body: F, mode: Mode) -> Outcome
+pub(in crate::check) fn search<F>(explorer: &Explorer, body: F, _mode: Mode) -> Outcome
 where
     F: Fn() + Send + Sync + 'static,
 {
@@ -34,7 +34,8 @@ where
     let budget = explorer.time_budget_or_default();
     let counter = Counter::new(&explorer.name);
 
-    if mode == Mode::ExpectFailure && !child::is_child() {
+    // Whatever the mode: a deadlock in a check expected to pass must not abort the tests either.
+    if !child::runs_here() {
         let outcome = run_in_child();
         let tail_value = |prefix: &str| {
             outcome
@@ -102,7 +103,11 @@ where
                     searched.coverage
                 );
             }
-            (None, Err(_)) => eprintln!("{EXPLORED}{}", counter.get()),
+            // No outcome: the panic propagates, and the parent reports the child's stderr.
+            (None, Err(_)) => {}
+        }
+        if result.is_ok() || captured.is_some() {
+            child::exit();
         }
     }
     match (result, captured) {
@@ -133,11 +138,8 @@ fn announce(c: &capture::Captured) {
 
 fn failure_from(c: capture::Captured, stage: Option<Stage>) -> Failure {
     let execution = c.execution;
-    let command = reproduce_command(&format!(
-        "RUSTFLAGS=\"--cfg loom -C debug-assertions\" CARGO_TARGET_DIR=target/loom {}={}",
-        child::CHILD_VAR,
-        current_test().unwrap_or_default()
-    ));
+    // loom's exploration is deterministic: rerunning the test in the same build reaches it.
+    let command = reproduce_command("loom", "");
     c.into_failure(Replay::Loom { execution }, execution)
         .with_command(command)
         .with_preemption_bound(stage.and_then(Stage::bound))

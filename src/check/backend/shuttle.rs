@@ -6,11 +6,12 @@
 //! point while unwinding, and every later run on that thread fails at once; so each search
 //! (and each replay) runs on its own fresh thread and stops at the first failure.
 
+use ::std::mem::ManuallyDrop;
 use ::std::panic::{self, AssertUnwindSafe};
 use ::std::time::Instant;
 
 use shuttle::scheduler::{PctScheduler, RandomScheduler, ReplayScheduler};
-use shuttle::{Config, Runner};
+use shuttle::{Config, FailurePersistence, Runner};
 
 use super::schedule::{Recorded, Recording};
 use super::search::{counted, Counter, Mode, Outcome};
@@ -112,10 +113,13 @@ where
     S: shuttle::scheduler::Scheduler + 'static,
     F: Fn() + Send + Sync + 'static,
 {
-    let (scheduler, recorded) = Recording::new(scheduler);
+    let (scheduler, recorded) = Recording::new(Unprinted(ManuallyDrop::new(scheduler)));
+    // racelab prints the one report and the one schedule that replays it: shuttle prints none.
+    let mut config = Config::new();
+    config.failure_persistence = FailurePersistence::None;
     capture::arm(None);
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
-        Runner::new(scheduler, Config::new()).run(body)
+        Runner::new(scheduler, config).run(body)
     }));
     let captured = capture::disarm(result.as_ref().err().map(|p| &**p));
     match (result, captured) {
@@ -125,11 +129,45 @@ where
     }
 }
 
+/// A scheduler whose drop during a failure's unwinding is skipped: shuttle's random scheduler
+/// prints its seed and its own replay advice when it is dropped mid-execution, which would
+/// contradict racelab's one recipe (the schedule). Skipping it leaks one scheduler per failed
+/// search.
+struct Unprinted<S>(ManuallyDrop<S>);
+
+impl<S: shuttle::scheduler::Scheduler> shuttle::scheduler::Scheduler for Unprinted<S> {
+    fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
+        self.0.new_execution()
+    }
+
+    fn next_task(
+        &mut self,
+        runnable_tasks: &[&shuttle::scheduler::Task],
+        current_task: Option<shuttle::scheduler::TaskId>,
+        is_yielding: bool,
+    ) -> Option<shuttle::scheduler::TaskId> {
+        self.0.next_task(runnable_tasks, current_task, is_yielding)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+}
+
+impl<S> Drop for Unprinted<S> {
+    fn drop(&mut self) {
+        #[allow(clippy::disallowed_methods)] // the OS thread's state, outside any model
+        let unwinding = ::std::thread::panicking();
+        if !unwinding {
+            // SAFETY: `self.0` is dropped once, here, and never used again.
+            unsafe { ManuallyDrop::drop(&mut self.0) }
+        }
+    }
+}
+
 /// A shuttle failure: replayed by its schedule, and the command that does so.
 fn failure_from(c: capture::Captured, schedule: String, executions: u64) -> Failure {
-    let command = reproduce_command(&format!(
-        "RUSTFLAGS=\"--cfg shuttle\" CARGO_TARGET_DIR=target/shuttle RACELAB_REPLAY={schedule}"
-    ));
+    let command = reproduce_command("shuttle", &format!("RACELAB_REPLAY={schedule}"));
     c.into_failure(Replay::ShuttleSchedule { schedule }, executions)
         .with_command(command)
 }
