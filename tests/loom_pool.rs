@@ -11,12 +11,20 @@
 mod common;
 
 use common::scenarios;
+use std::time::Duration;
+
 use racelab::check::Explorer;
+
+/// Time enough to explore the whole of bound 2, whatever the machine's load: the largest
+/// space (418,484 executions) takes 26 s on an idle machine and over a minute on a loaded one,
+/// which the harness's 60 s default would cut short.
+const WHOLE_BOUND: Duration = Duration::from_secs(600);
 
 #[test]
 fn every_result_delivered_once() {
     Explorer::new("loom_pool_delivers")
         .preemption_bound(2)
+        .time_budget(WHOLE_BOUND)
         .run(|| scenarios::pool_delivers(2, 2));
 }
 
@@ -24,6 +32,7 @@ fn every_result_delivered_once() {
 fn close_then_join_runs_the_queue() {
     Explorer::new("loom_pool_close_join")
         .preemption_bound(2)
+        .time_budget(WHOLE_BOUND)
         .run(|| scenarios::pool_close_join(2, 2));
 }
 
@@ -31,6 +40,7 @@ fn close_then_join_runs_the_queue() {
 fn terminate_races_running_tasks() {
     Explorer::new("loom_pool_terminate_race")
         .preemption_bound(2)
+        .time_budget(WHOLE_BOUND)
         .run(|| scenarios::pool_terminate_race(2, 2));
 }
 
@@ -39,6 +49,7 @@ fn panicking_task_keeps_its_worker() {
     common::quiet_expected_panics();
     Explorer::new("loom_pool_panicking_task")
         .preemption_bound(2)
+        .time_budget(WHOLE_BOUND)
         .run(|| scenarios::pool_panicking_task(2));
 }
 
@@ -46,6 +57,7 @@ fn panicking_task_keeps_its_worker() {
 fn drop_with_queued_tasks_runs_them() {
     Explorer::new("loom_pool_drop_queued")
         .preemption_bound(2)
+        .time_budget(WHOLE_BOUND)
         .run(|| scenarios::pool_drop_with_queued(2, 3));
 }
 
@@ -55,5 +67,6 @@ fn drop_with_queued_tasks_runs_them() {
 fn last_handle_dropped_in_a_task() {
     Explorer::new("loom_pool_drop_in_task")
         .preemption_bound(2)
+        .time_budget(WHOLE_BOUND)
         .run(|| scenarios::last_handle_dropped_in_a_task(2, 1));
 }
