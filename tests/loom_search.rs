@@ -63,8 +63,7 @@ fn three_counters(rounds: usize) {
 
 #[test]
 fn an_early_preemption_is_found_at_bound_1_in_few_executions() {
-    let failure = Explorer::new("loom_search_early_preemption")
-        .expect_failure(token_ring);
+    let failure = Explorer::new("loom_search_early_preemption").expect_failure(token_ring);
     assert_eq!(failure.kind, FailureKind::Panic, "{failure}");
     assert!(failure.message.contains(EARLY), "{failure}");
     assert_eq!(failure.preemption_bound, Some(1), "{failure}");

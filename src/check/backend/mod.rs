@@ -14,10 +14,10 @@ mod schedule;
 mod search;
 #[cfg(shuttle)]
 mod shuttle;
-#[cfg(shuttle)]
-mod strategy;
 #[cfg(not(any(loom, shuttle)))]
 mod std;
+#[cfg(shuttle)]
+mod strategy;
 
 #[cfg(loom)]
 pub(super) use self::loom::search;
