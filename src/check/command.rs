@@ -63,10 +63,13 @@ impl Running<'_> {
         let (Some(package), Some(build)) = (self.package, Build::of(self.exe)) else {
             return direct();
         };
+        // A binary named after its package is the library's unit tests *or* an integration
+        // test of the same name (`tests/<package>.rs`): the path cannot tell them apart, so
+        // the command selects no target and `--exact` picks the test wherever it is.
         let target = if build.binary == package.replace('-', "_") {
-            "--lib".to_owned()
+            String::new()
         } else {
-            format!("--test {}", build.binary)
+            format!("--test {} ", build.binary)
         };
         let profile = match build.profile.as_str() {
             "debug" => String::new(),
@@ -87,7 +90,7 @@ impl Running<'_> {
         };
         format!(
             "RUSTFLAGS=\"{flags}\" CARGO_TARGET_DIR={target_dir} {env}cargo test {profile}-p \
-             {package} {target} -- {test} --exact --nocapture"
+             {package} {target}-- {test} --exact --nocapture"
         )
     }
 }
@@ -156,12 +159,13 @@ mod tests {
             "RUSTFLAGS=\"--cfg loom\" CARGO_TARGET_DIR=target/loom A=1 cargo test --release -p \
              racelab --test loom_lock -- t::x --exact --nocapture"
         );
-        // The dev profile has them already; a library's unit tests are `--lib`.
+        // The dev profile has them already. A binary named after its package may be the
+        // library's unit tests or `tests/<package>.rs`: no target is named, `--exact` finds it.
         let exe = Path::new("/elsewhere/t/debug/deps/racelab_models-99");
         assert_eq!(
             running(Some("racelab-models"), exe, true).command("", "m::t"),
             "RUSTFLAGS=\"--cfg loom\" CARGO_TARGET_DIR=/elsewhere/t cargo test -p racelab-models \
-             --lib -- m::t --exact --nocapture"
+             -- m::t --exact --nocapture"
         );
     }
 
