@@ -7,6 +7,7 @@
 //! | [`sync`] | the backend facade: std, loom or shuttle behind one set of names |
 //! | [`lock`] | [`RawLock`] (`acquire` / `release`) and [`Lock<T>`] + [`LockGuard`] |
 //! | [`pool`] | [`ThreadPool`], [`AsyncResult`], [`TaskError`], [`PoolError`] |
+//! | [`face`] | checker builds: whether a primitive shows its spec (the default) or its implementation |
 //! | [`check`] | the harness: run one body under the active backend; failures as data |
 //! | [`trace`] | event recording in checker builds; swimlanes of failing interleavings |
 //! | `panic_message` | the text of a caught panic (for the pool and the harness; public as [`check::panic_message`]) |
@@ -27,11 +28,13 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod face;
 pub mod lock;
 mod panic_message;
 pub mod pool;
 pub mod sync;
 pub mod trace;
 
+pub use face::Face;
 pub use lock::{Lock, LockGuard, RawLock, ReleaseError};
 pub use pool::{AsyncResult, PoolError, SubmitError, TaskError, ThreadPool};

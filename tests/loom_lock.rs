@@ -12,15 +12,23 @@ mod common;
 
 use common::scenarios;
 use racelab::check::Explorer;
+use racelab::Face;
+
+// This suite proves the implementation: racelab's primitives show it, not their spec (see
+// `racelab::face`).
+const FACE: Face = Face::Implementation;
 
 #[test]
 fn lock_two_threads_two_rounds_unbounded() {
-    Explorer::new("loom_lock_2x2").run(|| scenarios::lock_counter(2, 2));
+    Explorer::new("loom_lock_2x2")
+        .face(FACE)
+        .run(|| scenarios::lock_counter(2, 2));
 }
 
 #[test]
 fn lock_three_threads_bound_2() {
     Explorer::new("loom_lock_3x1")
+        .face(FACE)
         .preemption_bound(2)
         .run(|| scenarios::lock_counter(3, 1));
 }
@@ -28,28 +36,37 @@ fn lock_three_threads_bound_2() {
 #[test]
 fn lock_three_threads_two_rounds_bound_2() {
     Explorer::new("loom_lock_3x2")
+        .face(FACE)
         .preemption_bound(2)
         .run(|| scenarios::lock_counter(3, 2));
 }
 
 #[test]
 fn raw_lock_two_threads_two_rounds_unbounded() {
-    Explorer::new("loom_raw_lock_2x2").run(|| scenarios::raw_lock_counter(2, 2));
+    Explorer::new("loom_raw_lock_2x2")
+        .face(FACE)
+        .run(|| scenarios::raw_lock_counter(2, 2));
 }
 
 #[test]
 fn try_lock_against_lock_unbounded() {
-    Explorer::new("loom_try_lock").run(scenarios::try_lock_contended);
+    Explorer::new("loom_try_lock")
+        .face(FACE)
+        .run(scenarios::try_lock_contended);
 }
 
 #[test]
 fn racing_releases_exactly_one_wins_unbounded() {
-    Explorer::new("loom_racing_releases").run(scenarios::racing_releases);
+    Explorer::new("loom_racing_releases")
+        .face(FACE)
+        .run(scenarios::racing_releases);
 }
 
 #[test]
 fn release_from_another_thread_wakes_the_waiter_unbounded() {
-    Explorer::new("loom_handoff_release").run(scenarios::handoff_release);
+    Explorer::new("loom_handoff_release")
+        .face(FACE)
+        .run(scenarios::handoff_release);
 }
 
 /// Four threads: two waiters queued while a third contends, so a queue owner unlinks the
@@ -58,6 +75,7 @@ fn release_from_another_thread_wakes_the_waiter_unbounded() {
 #[test]
 fn lock_four_threads_bound_2() {
     Explorer::new("loom_lock_4x1")
+        .face(FACE)
         .preemption_bound(2)
         .run(|| scenarios::lock_counter(4, 1));
 }
@@ -68,6 +86,7 @@ fn lock_four_threads_bound_2() {
 fn guard_released_while_unwinding_bound_2() {
     common::quiet_expected_panics();
     Explorer::new("loom_lock_unwinding")
+        .face(FACE)
         .preemption_bound(2)
         .run(scenarios::guard_released_while_unwinding);
 }

@@ -14,6 +14,11 @@ use common::scenarios;
 use std::time::Duration;
 
 use racelab::check::Explorer;
+use racelab::Face;
+
+// This suite proves the implementation: racelab's primitives show it, not their spec (see
+// `racelab::face`).
+const FACE: Face = Face::Implementation;
 
 /// Time enough to explore the whole of bound 2, whatever the machine's load: the largest
 /// space (418,484 executions) takes 26 s on an idle machine and over a minute on a loaded one,
@@ -23,6 +28,7 @@ const WHOLE_BOUND: Duration = Duration::from_secs(600);
 #[test]
 fn every_result_delivered_once() {
     Explorer::new("loom_pool_delivers")
+        .face(FACE)
         .preemption_bound(2)
         .time_budget(WHOLE_BOUND)
         .run(|| scenarios::pool_delivers(2, 2));
@@ -31,6 +37,7 @@ fn every_result_delivered_once() {
 #[test]
 fn close_then_join_runs_the_queue() {
     Explorer::new("loom_pool_close_join")
+        .face(FACE)
         .preemption_bound(2)
         .time_budget(WHOLE_BOUND)
         .run(|| scenarios::pool_close_join(2, 2));
@@ -39,6 +46,7 @@ fn close_then_join_runs_the_queue() {
 #[test]
 fn terminate_races_running_tasks() {
     Explorer::new("loom_pool_terminate_race")
+        .face(FACE)
         .preemption_bound(2)
         .time_budget(WHOLE_BOUND)
         .run(|| scenarios::pool_terminate_race(2, 2));
@@ -48,6 +56,7 @@ fn terminate_races_running_tasks() {
 fn panicking_task_keeps_its_worker() {
     common::quiet_expected_panics();
     Explorer::new("loom_pool_panicking_task")
+        .face(FACE)
         .preemption_bound(2)
         .time_budget(WHOLE_BOUND)
         .run(|| scenarios::pool_panicking_task(2));
@@ -56,6 +65,7 @@ fn panicking_task_keeps_its_worker() {
 #[test]
 fn drop_with_queued_tasks_runs_them() {
     Explorer::new("loom_pool_drop_queued")
+        .face(FACE)
         .preemption_bound(2)
         .time_budget(WHOLE_BOUND)
         .run(|| scenarios::pool_drop_with_queued(2, 3));
@@ -66,6 +76,7 @@ fn drop_with_queued_tasks_runs_them() {
 #[test]
 fn last_handle_dropped_in_a_task() {
     Explorer::new("loom_pool_drop_in_task")
+        .face(FACE)
         .preemption_bound(2)
         .time_budget(WHOLE_BOUND)
         .run(|| scenarios::last_handle_dropped_in_a_task(2, 1));

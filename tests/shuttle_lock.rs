@@ -20,6 +20,11 @@ use common::shuttle::random_and_pct;
 use racelab::check::{Explorer, FailureKind};
 use racelab::sync::atomic::{AtomicUsize, Ordering};
 use racelab::sync::{thread, Arc};
+use racelab::Face;
+
+// This suite proves the implementation: racelab's primitives show it, not their spec (see
+// `racelab::face`).
+const FACE: Face = Face::Implementation;
 
 /// Schedules per check. All of this file's checks together take about 3 s of CPU in release.
 /// Each check runs one seeded scheduler over all its schedules; a failure names the seed and
@@ -43,6 +48,7 @@ random_and_pct! {
 #[test]
 fn shuttle_catches_a_check_then_set_lock() {
     let failure = Explorer::new("shuttle_check_then_set_caught")
+        .face(FACE)
         .iterations(1000)
         .expect_failure(scenarios::check_then_set_counter);
     assert_eq!(failure.kind, FailureKind::Panic, "{failure}");
@@ -59,6 +65,7 @@ fn shuttle_catches_a_check_then_set_lock() {
 #[test]
 fn regression_a_caught_panic_does_not_mask_the_real_failure() {
     let failure = Explorer::new("shuttle_masking")
+        .face(FACE)
         .iterations(200)
         .expect_failure(|| {
             let caught =

@@ -17,6 +17,11 @@ mod common;
 use common::scenarios::{self, Shutdown};
 use common::shuttle::{check, random_and_pct, CONFIGURATIONS};
 use racelab::sync::Arc;
+use racelab::Face;
+
+// This suite proves the implementation: racelab's primitives show it, not their spec (see
+// `racelab::face`).
+const FACE: Face = Face::Implementation;
 
 /// Schedules per check. All of this file's checks together take about 10 s of CPU in release.
 const POOL_SCHEDULES: usize = 5_000;
@@ -112,7 +117,7 @@ macro_rules! lifecycle_checks {
                     );
                     let tally = Arc::new(Tally::default());
                     let seen = Arc::clone(&tally);
-                    check(&name, scheduler, $iterations, move || {
+                    check(FACE, &name, scheduler, $iterations, move || {
                         seen.record(scenarios::submit_while_shutting_down(
                             $workers, $submitters, $per, Shutdown::$shutdown,
                         ))

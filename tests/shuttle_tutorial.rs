@@ -20,6 +20,11 @@ use std::collections::HashSet;
 use common::scenarios;
 use common::shuttle::{check, random_and_pct};
 use racelab::check::Scheduler;
+use racelab::Face;
+
+// The tutorial is a program that uses racelab's pool and lock: it is explored against their
+// specs, as a user's program is (see `racelab::face`).
+const FACE: Face = Face::Spec;
 
 const WORKERS: usize = 5;
 const TASKS: usize = 10;
@@ -37,7 +42,7 @@ const MAP_SCHEDULES: usize = 5_000;
 fn tutorial(name: &str, scheduler: Scheduler) {
     let orders = std::sync::Arc::new(std::sync::Mutex::new(HashSet::new()));
     let seen = std::sync::Arc::clone(&orders);
-    check(name, scheduler, EXAMPLE_SCHEDULES, move || {
+    check(FACE, name, scheduler, EXAMPLE_SCHEDULES, move || {
         let log = scenarios::tutorial_example(WORKERS, TASKS);
         let order: Vec<String> = log.into_iter().step_by(2).collect();
         seen.lock().unwrap().insert(order);

@@ -16,6 +16,7 @@
 #![cfg_attr(shuttle, allow(clippy::disallowed_types))]
 
 use racelab::check::Explorer;
+use racelab::Face;
 use racelab_hunt::corpus::{atomicity, deadlock, order, ring};
 use racelab_hunt::{CheckerMutex, Flavour, Program, RacelabLock};
 
@@ -33,20 +34,33 @@ fn explorer(name: &str) -> Explorer {
     }
 }
 
-/// Hunts `body`'s bug; asserts that a failure found is `program`'s.
+/// The flavour name of racelab's `Lock` showing its implementation instead of its spec.
+const RACELAB_IMPLEMENTATION: &str = "racelab-implementation";
+
+/// Hunts `body`'s bug against racelab's specs (the default face); asserts that a failure found
+/// is `program`'s.
 fn hunt(program: &Program, flavour: &str, body: fn()) {
+    hunt_with(program, flavour, Face::Spec, body);
+}
+
+/// Hunts `body`'s bug with racelab's primitives showing `face`.
+fn hunt_with(program: &Program, flavour: &str, face: Face, body: fn()) {
     let name = if flavour == MODEL {
         format!("lab.{}/{flavour}", program.name)
     } else {
         format!("{}/{flavour}", program.name)
     };
-    match explorer(&name).find_failure(body) {
+    match explorer(&name).face(face).find_failure(body) {
         Ok(failure) => {
             assert_eq!(
                 failure.kind, program.kind,
                 "{name}: the wrong kind of failure:\n{failure}"
             );
-            let message = program.message_for(flavour);
+            let message = program.message_for(if flavour == RACELAB_IMPLEMENTATION {
+                RacelabLock::NAME
+            } else {
+                flavour
+            });
             assert!(
                 failure.message.contains(message),
                 "{name}: the failure's message does not say {message:?}:\n{failure}"
@@ -67,6 +81,18 @@ macro_rules! hunt_tests {
             #[test]
             fn racelab_lock() {
                 hunt(&$program, RacelabLock::NAME, $module::$body::<RacelabLock>);
+            }
+
+            /// The same program with racelab's `Lock` showing its implementation: its verdict
+            /// must agree with the spec's (`cargo xtask hunt` compares them).
+            #[test]
+            fn racelab_implementation() {
+                hunt_with(
+                    &$program,
+                    RACELAB_IMPLEMENTATION,
+                    Face::Implementation,
+                    $module::$body::<RacelabLock>,
+                );
             }
 
             #[test]

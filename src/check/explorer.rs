@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::face::Face;
+
 /// The seed of a shuttle search when neither the explorer nor `RACELAB_SEED` gives one: fixed,
 /// so a failure found in CI is found again on a laptop.
 #[cfg_attr(not(shuttle), allow(dead_code))]
@@ -40,6 +42,8 @@ pub struct Explorer {
     /// shuttle: an encoded schedule to replay instead of searching (`RACELAB_REPLAY`).
     pub(super) replay: Option<String>,
     std_timeout: Option<u64>,
+    /// The face racelab's primitives created in the body show the checker.
+    pub(super) face: Face,
 }
 
 impl Explorer {
@@ -56,6 +60,7 @@ impl Explorer {
             seed: None,
             replay: None,
             std_timeout: None,
+            face: Face::Spec,
         }
     }
 
@@ -105,6 +110,24 @@ impl Explorer {
     /// std: seconds one run may take before it counts as a deadlock (default 10).
     pub fn std_timeout(mut self, secs: u64) -> Self {
         self.std_timeout = Some(secs);
+        self
+    }
+
+    /// loom and shuttle: which face racelab's own primitives created in the body show the
+    /// checker ([`crate::face`]). The default, [`Face::Spec`], explores a program that *uses*
+    /// racelab's lock against the lock's spec, one scheduling point per operation;
+    /// [`Face::Implementation`] explores the lock's own algorithm, every atomic step — what
+    /// racelab's suites for its primitives ask for. std builds have one face; this is ignored.
+    ///
+    /// ```
+    /// use racelab::check::Explorer;
+    /// use racelab::Face;
+    ///
+    /// let explorer = Explorer::new("my_lock_suite").face(Face::Implementation);
+    /// # drop(explorer);
+    /// ```
+    pub fn face(mut self, face: Face) -> Self {
+        self.face = face;
         self
     }
 

@@ -90,7 +90,9 @@ impl Explorer {
     {
         let explorer = self.configured();
         let start = Instant::now();
-        let outcome = backend::search(&explorer, body, Mode::Run);
+        let outcome = crate::face::with(explorer.face, || {
+            backend::search(&explorer, body, Mode::Run)
+        });
         if let Some(failure) = outcome.failure {
             panic!("racelab: check `{}` failed: {failure}", explorer.name);
         }
@@ -147,7 +149,9 @@ impl Explorer {
     {
         let explorer = self.configured();
         let start = Instant::now();
-        let outcome = backend::search(&explorer, body, Mode::ExpectFailure);
+        let outcome = crate::face::with(explorer.face, || {
+            backend::search(&explorer, body, Mode::ExpectFailure)
+        });
         let Some(failure) = outcome.failure else {
             let report = Report::new(
                 &explorer.name,

@@ -16,7 +16,25 @@
 mod error;
 mod guard;
 mod raw;
+#[cfg(any(loom, shuttle))]
+mod spec;
 
 pub use error::ReleaseError;
 pub use guard::{Lock, LockGuard};
 pub use raw::RawLock;
+
+/// loom's spec face: drops the lock guards that threads released while unwinding (see
+/// `spec::Unwound`). A no-op in other builds.
+#[inline(always)]
+pub(crate) fn flush_unwound() {
+    #[cfg(any(loom, shuttle))]
+    spec::flush_unwound();
+}
+
+/// loom's spec face: forgets what a finished execution left unflushed (called as each
+/// execution begins). A no-op in other builds.
+#[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
+pub(crate) fn forget_unwound() {
+    #[cfg(any(loom, shuttle))]
+    spec::forget_unwound();
+}

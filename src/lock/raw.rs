@@ -11,6 +11,8 @@ use crate::sync::SPIN_LIMIT;
 use crate::trace;
 
 use super::ReleaseError;
+#[cfg(any(loom, shuttle))]
+use crate::face::Face;
 
 /// Tag bit: the lock is held.
 const LOCKED: usize = 0b01;
@@ -58,6 +60,29 @@ const _: () = assert!(core::mem::align_of::<Waiter>() > TAGS);
 ///
 /// A panic between `acquire` and `release` leaves the lock held; [`Lock<T>`](crate::Lock)'s
 /// guard is the Rust answer to Python's `finally`.
+///
+/// # Under loom and shuttle: the spec and the implementation
+///
+/// A lock created in a checker build shows the checker one of two faces ([`crate::face`]). By
+/// default a program that uses the lock is explored against its **spec**: the checker's own
+/// blocking lock (loom's `Mutex`, shuttle's semaphore), one scheduling point per `acquire`,
+/// `try_acquire` and `release`, a deadlock found and reported natively with its wait-for cycle.
+/// racelab's own suites explore the **implementation** below, with
+/// [`Explorer::face`](crate::check::Explorer::face)`(Face::Implementation)`.
+///
+/// What justifies the spec — each property of the spec, and the check of the implementation
+/// that proves it:
+///
+/// | the spec says | proved of the implementation by |
+/// |---|---|
+/// | at most one holder at a time | `tests/loom_lock.rs` (every interleaving of 2–4 threads; the counter's `UnsafeCell` accesses are loom-checked, so an overlap is a reported race), `tests/shuttle_lock.rs` at 5+ threads |
+/// | a release happens-before the next acquire | the same loom suites: loom reports a data race on the guarded data unless the unlock's Release pairs with the next lock's Acquire; the Miri test `tests/miri_lock.rs` for the waiter's hand-off |
+/// | a release with waiters lets one of them in (no lost wake-up) | loom: any lost wake-up leaves a thread parked forever, which loom reports as a deadlock in those same suites; `loom_handoff_release` for a release from another thread |
+/// | `release` of a free lock is `ReleaseError` and changes nothing; exactly one of two racing releases wins | `loom_racing_releases`, `tests/std_lock.rs` |
+/// | `try_acquire` never blocks and fails only while the lock is held | `loom_try_lock` |
+///
+/// `cargo xtask hunt` runs the same client programs under both faces and reports whether their
+/// verdicts agree, and how many executions each face costs against the checker's own mutex.
 pub struct RawLock {
     /// The whole lock in one word: a pointer to the newest queued [`Waiter`], with two tag
     /// bits in its low bits.
@@ -79,6 +104,10 @@ pub struct RawLock {
     /// coming to wake it: whenever the queue is non-empty, either the lock is held (its
     /// release will wake one) or a woken waiter is on its way back.
     state: AtomicPtr<Waiter>,
+    /// Checker builds: the spec face, when this lock was created under [`Face::Spec`](crate::face::Face::Spec); every
+    /// operation then goes to it and `state` is never touched.
+    #[cfg(any(loom, shuttle))]
+    spec: Option<super::spec::SpecLock>,
 }
 
 /// One parked thread, on its own stack in [`RawLock::acquire_contended`].
@@ -152,6 +181,11 @@ impl RawLock {
     pub fn new() -> Self {
         RawLock {
             state: AtomicPtr::new(ptr::null_mut()),
+            #[cfg(any(loom, shuttle))]
+            spec: match crate::face::current() {
+                Face::Spec => Some(super::spec::SpecLock::new()),
+                Face::Implementation => None,
+            },
         }
     }
 
@@ -161,6 +195,10 @@ impl RawLock {
     /// blocks forever (the `self_deadlock` model shows it).
     #[inline]
     pub fn acquire(&self) {
+        #[cfg(any(loom, shuttle))]
+        if let Some(spec) = &self.spec {
+            return spec.acquire(self.key());
+        }
         if !self.try_acquire_from(ptr::null_mut()) {
             self.acquire_contended();
         }
@@ -186,6 +224,10 @@ impl RawLock {
     #[inline]
     #[must_use = "if the lock was taken it must be released"]
     pub fn try_acquire(&self) -> bool {
+        #[cfg(any(loom, shuttle))]
+        if let Some(spec) = &self.spec {
+            return spec.try_acquire(self.key());
+        }
         self.try_acquire_from(ptr::null_mut())
     }
 
@@ -279,6 +321,10 @@ impl RawLock {
     /// [`ReleaseError`] if the lock is not held; the lock is left as it was.
     #[inline]
     pub fn release(&self) -> Result<(), ReleaseError> {
+        #[cfg(any(loom, shuttle))]
+        if let Some(spec) = &self.spec {
+            return spec.release(self.key());
+        }
         match self.state.compare_exchange(
             locked_empty(),
             ptr::null_mut(),
@@ -442,6 +488,10 @@ impl RawLock {
     /// A snapshot: by the time the caller looks at it, it may be stale.
     #[must_use]
     pub fn is_locked(&self) -> bool {
+        #[cfg(any(loom, shuttle))]
+        if let Some(spec) = &self.spec {
+            return spec.is_locked();
+        }
         // Relaxed: a racy snapshot; nothing is read on the strength of it.
         is_locked(self.state.load(Ordering::Relaxed))
     }
@@ -449,6 +499,10 @@ impl RawLock {
     /// Returns `true` if threads are queued waiting (a snapshot, like [`is_locked`](Self::is_locked)).
     #[must_use]
     pub fn has_waiters(&self) -> bool {
+        #[cfg(any(loom, shuttle))]
+        if let Some(spec) = &self.spec {
+            return spec.has_waiters();
+        }
         // Relaxed: a racy snapshot; nothing is read on the strength of it.
         !head(self.state.load(Ordering::Relaxed)).is_null()
     }

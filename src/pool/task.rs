@@ -58,6 +58,9 @@ where
             panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| TaskError::Panicked {
                 message: message_of(payload),
             });
+        // A lock the task held when it panicked is free; under loom's spec face its guard is
+        // dropped now that nothing unwinds (see `RawLock`'s spec).
+        crate::lock::flush_unwound();
         trace::task_finished(id, outcome.is_ok());
         completer.complete(outcome);
     }

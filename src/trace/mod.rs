@@ -136,6 +136,9 @@ events! {
     lock_acquired(lock: usize) => LockAcquired(lock);
     /// The current thread queued on the lock at `lock` and is about to park.
     lock_waiting(lock: usize) => LockWaiting(lock);
+    /// The current thread is entering a blocking acquire of the lock at `lock`, which it saw
+    /// free (a spec lock): no row, unless it turns out blocked when the trace is taken.
+    lock_pending(lock: usize) => LockPending(lock);
     /// The current thread released the lock at `lock`.
     lock_released(lock: usize) => LockReleased(lock);
     /// A task was queued.

@@ -13,6 +13,7 @@ use crate::sync::thread::{self, ThreadId};
 pub(crate) enum Event {
     LockAcquired(usize),
     LockWaiting(usize),
+    LockPending(usize),
     LockReleased(usize),
     TaskSubmitted(u64),
     TaskStarted(u64),
@@ -39,6 +40,10 @@ struct Recorder {
     holders: HashMap<usize, usize>,
     /// Thread → the lock it is queued on.
     waiting: HashMap<usize, usize>,
+    /// Thread → the lock it is inside the checker's acquire of, found free when it looked
+    /// (a spec lock: the checker decides inside one step whether it blocks). Shown as a wait
+    /// once someone else holds that lock.
+    pending: HashMap<usize, usize>,
     /// Thread → what it parked for, if its last event was a wait of any kind.
     blocked: HashMap<usize, String>,
 }
@@ -62,7 +67,18 @@ pub(crate) fn begin() {
 /// The recording so far (what a failure hook keeps).
 pub(crate) fn snapshot() -> crate::trace::Trace {
     RECORDER.with(|r| match r.try_borrow() {
-        Ok(r) => r.trace.clone(),
+        Ok(r) => {
+            let mut trace = r.trace.clone();
+            // A thread inside a spec lock's acquire while another holds that lock is blocked
+            // there now: its wait is the last thing it did.
+            let mut pending: Vec<_> = r.blocked_pending().collect();
+            pending.sort_unstable();
+            for (thread, lock) in pending {
+                let event = r.wait_text(thread, lock);
+                trace.steps.push(Step { thread, event });
+            }
+            trace
+        }
         Err(_) => Trace::default(),
     })
 }
@@ -74,6 +90,7 @@ pub(crate) fn wait_for() -> Vec<WaitFor> {
             return Vec::new();
         };
         let mut waiters: Vec<_> = r.waiting.iter().map(|(&t, &l)| (t, l)).collect();
+        waiters.extend(r.blocked_pending());
         waiters.sort_unstable();
         let edges = waiters
             .into_iter()
@@ -138,9 +155,10 @@ pub(crate) fn record(event: Event) {
             return;
         };
         let hidden = match event {
-            Event::LockAcquired(key) | Event::LockWaiting(key) | Event::LockReleased(key) => {
-                r.hidden.contains(&key)
-            }
+            Event::LockAcquired(key)
+            | Event::LockWaiting(key)
+            | Event::LockPending(key)
+            | Event::LockReleased(key) => r.hidden.contains(&key),
             _ => false,
         };
         if r.active && !hidden {
@@ -150,6 +168,26 @@ pub(crate) fn record(event: Event) {
 }
 
 impl Recorder {
+    /// The pending acquires (see `pending`) whose lock another thread holds.
+    fn blocked_pending(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.pending
+            .iter()
+            .filter(|(_, lock)| self.holders.contains_key(lock))
+            .map(|(&t, &l)| (t, l))
+    }
+
+    /// A wait's row: `wait L1 (held by t2)`.
+    fn wait_text(&self, thread: usize, lock: usize) -> String {
+        match self.holders.get(&lock) {
+            Some(&h) if h == thread => format!("wait {} (held by me)", self.lock_names[lock]),
+            Some(&h) => format!(
+                "wait {} (held by {})",
+                self.lock_names[lock], self.trace.threads[h]
+            ),
+            None => format!("wait {}", self.lock_names[lock]),
+        }
+    }
+
     fn thread_index(&mut self) -> usize {
         let current = thread::current();
         let id = current.id();
@@ -183,6 +221,7 @@ impl Recorder {
             Event::LockAcquired(key) => {
                 let lock = self.lock_index(key);
                 self.waiting.remove(&thread);
+                self.pending.remove(&thread);
                 self.holders.insert(lock, thread);
                 format!("acquire {}", self.lock_names[lock])
             }
@@ -191,16 +230,12 @@ impl Recorder {
                 self.waiting.insert(thread, lock);
                 self.blocked
                     .insert(thread, format!("waits for {}", self.lock_names[lock]));
-                match self.holders.get(&lock) {
-                    Some(&h) if h == thread => {
-                        format!("wait {} (held by me)", self.lock_names[lock])
-                    }
-                    Some(&h) => format!(
-                        "wait {} (held by {})",
-                        self.lock_names[lock], self.trace.threads[h]
-                    ),
-                    None => format!("wait {}", self.lock_names[lock]),
-                }
+                self.wait_text(thread, lock)
+            }
+            Event::LockPending(key) => {
+                let lock = self.lock_index(key);
+                self.pending.insert(thread, lock);
+                return;
             }
             Event::LockReleased(key) => {
                 let lock = self.lock_index(key);

@@ -5,6 +5,8 @@
 //! tiers' watchdogs and pool fixtures.
 #![allow(dead_code)] // each test binary uses its own subset
 
+#[cfg(any(loom, shuttle))]
+pub mod faces;
 #[cfg(not(any(loom, shuttle)))]
 pub mod pools;
 pub mod scenarios;

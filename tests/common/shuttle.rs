@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 use racelab::check::{Explorer, Report, Scheduler};
+use racelab::Face;
 
 /// shuttle's random scheduler.
 pub const RANDOM: Scheduler = Scheduler::Random;
@@ -17,14 +18,16 @@ pub const CONFIGURATIONS: [(Scheduler, &str); 2] = [(RANDOM, "random"), (PCT3, "
 
 /// Runs `body` as the check `name` on `iterations` schedules of `scheduler`, and asserts that
 /// every requested schedule was explored (unless `RACELAB_ITERATIONS` sets another budget).
-/// The deliberate panics ([`EXPECTED_PANIC`](crate::common::EXPECTED_PANIC)) of the
+/// racelab's primitives show `face` (a primitive's own suite: the implementation; a program
+/// that uses them: the spec). The deliberate panics ([`EXPECTED_PANIC`](crate::common::EXPECTED_PANIC)) of the
 /// scenarios are kept quiet.
-pub fn check<F>(name: &str, scheduler: Scheduler, iterations: usize, body: F) -> Report
+pub fn check<F>(face: Face, name: &str, scheduler: Scheduler, iterations: usize, body: F) -> Report
 where
     F: Fn() + Send + Sync + 'static,
 {
     crate::common::quiet_expected_panics();
     let report = Explorer::new(name)
+        .face(face)
         .scheduler(scheduler)
         .iterations(iterations)
         .run(body);
@@ -49,7 +52,8 @@ where
 /// }
 /// ```
 ///
-/// The first form runs `body` through [`check`]; the second calls `run(name, scheduler)`.
+/// The first form runs `body` through [`check`] with the file's `FACE` (each file that uses the
+/// macro says which face its checks explore); the second calls `run(name, scheduler)`.
 /// Each module sees its file's items (`use super::*`).
 #[allow(unused_macros)]
 macro_rules! random_and_pct {
@@ -63,6 +67,7 @@ macro_rules! random_and_pct {
                 #[test]
                 fn random() {
                     $crate::common::shuttle::check(
+                        FACE,
                         concat!($name, "_random"),
                         $crate::common::shuttle::RANDOM,
                         $iterations,
@@ -73,6 +78,7 @@ macro_rules! random_and_pct {
                 #[test]
                 fn pct3() {
                     $crate::common::shuttle::check(
+                        FACE,
                         concat!($name, "_pct3"),
                         $crate::common::shuttle::PCT3,
                         $iterations,

@@ -64,6 +64,7 @@ const SEARCHES: [Search; 3] = [
 
 /// The flavour names the hunt's tests give their records (`hunt/tests/hunt.rs`).
 const RACELAB_LOCK: &str = "racelab-lock";
+const RACELAB_IMPLEMENTATION: &str = "racelab-implementation";
 const CHECKER_MUTEX: &str = "checker-mutex";
 const MODEL: &str = "model";
 
@@ -390,67 +391,112 @@ fn targets(outcomes: &[Outcome], names: &[&String]) -> String {
     out
 }
 
+/// `a / b` executions as a ratio cell: `1.00x`; `>= 3.1x` when `a`'s search was cut short,
+/// `<= 0.50x` when `b`'s was; `None` when neither found anything. The flag says whether the
+/// cell counts towards the target (`b` found), and whether it is within it.
+fn ratio(a: &Found, b: &Found) -> Option<(String, Option<bool>)> {
+    let r = a.executions as f64 / b.executions.max(1) as f64;
+    match (a.caught, b.caught) {
+        (true, true) => Some((format!("{r:.2}x"), Some(r <= RATIO_TARGET))),
+        (false, true) => Some((format!(">= {r:.1}x"), Some(false))),
+        (true, false) => Some((format!("<= {r:.2}x"), None)),
+        (false, false) => None,
+    }
+}
+
 /// Executions with racelab's `Lock` over executions with the checker's own mutex, per
-/// lock-using program and search.
+/// lock-using program and search: with the lock's spec face (what a client is explored
+/// against) and with its implementation face (what the lock's own suites explore); and
+/// whether the two faces agree on each program's verdict.
 fn ratios(outcomes: &[Outcome], names: &[&String], format: Format) -> String {
     let mut out = format!(
         "## Spec vs implementation: racelab Lock / checker Mutex\n\n\
          Executions to the first failure with racelab's `Lock`, over the same with the \
-         checker's own mutex (loom's or shuttle's), per program; target <= {RATIO_TARGET}x. \
-         `>=`: racelab's search was cut short, so the ratio is at least this; `<=`: the \
-         checker's was.\n\n"
+         checker's own mutex (loom's or shuttle's), per program: `spec` with the lock's spec \
+         face (the default for a program that uses it), `impl` with its implementation face \
+         (`Face::Implementation`, what the lock's own suites explore); target <= \
+         {RATIO_TARGET}x for the spec. `>=`: racelab's search was cut short, so the ratio is at \
+         least this; `<=`: the checker's was. `faces agree`: the spec and the implementation \
+         found the same kind of failure (`inconclusive` where one search was cut short).\n\n"
     );
     let mut programs: Vec<&str> = names
         .iter()
         .filter_map(|n| n.strip_suffix(&format!("/{RACELAB_LOCK}")))
         .collect();
     programs.dedup();
-    let mut headers = vec!["program"];
-    headers.extend(outcomes.iter().map(|o| o.search.label));
-    let mut table = Table::new(&headers, &headers[1..]);
+    let mut headers = vec!["program".to_owned()];
+    for o in outcomes {
+        headers.push(format!("{} spec", o.search.label));
+        headers.push(format!("{} impl", o.search.label));
+        headers.push(format!("{} faces agree", o.search.label));
+    }
+    // The table wants `'static` headers; a few short strings, once per run.
+    let header_refs: Vec<&'static str> =
+        headers.into_iter().map(String::leak).map(|h| &*h).collect();
+    let mut table = Table::new(&header_refs, &header_refs[1..]);
     let mut within = vec![(0usize, 0usize); outcomes.len()];
+    let mut agree = vec![(0usize, 0usize, 0usize); outcomes.len()];
     for program in &programs {
         let mut row = vec![(*program).to_owned()];
         for (i, o) in outcomes.iter().enumerate() {
-            let ours = o.checks.get(&format!("{program}/{RACELAB_LOCK}"));
+            let spec = o.checks.get(&format!("{program}/{RACELAB_LOCK}"));
+            let implementation = o.checks.get(&format!("{program}/{RACELAB_IMPLEMENTATION}"));
             let theirs = o.checks.get(&format!("{program}/{CHECKER_MUTEX}"));
-            let text = match (ours, theirs) {
+            for (face, ours) in [("spec", spec), ("impl", implementation)] {
+                let text = match (ours, theirs) {
+                    (Some(a), Some(b)) => match ratio(a, b) {
+                        Some((text, counted)) => {
+                            if face == "spec" {
+                                if let Some(ok) = counted {
+                                    within[i].1 += 1;
+                                    within[i].0 += usize::from(ok);
+                                }
+                            }
+                            text
+                        }
+                        None => "neither found".to_owned(),
+                    },
+                    _ => "-".to_owned(),
+                };
+                row.push(text);
+            }
+            let verdict = match (spec, implementation) {
                 (Some(a), Some(b)) if a.caught && b.caught => {
-                    let r = a.executions as f64 / b.executions.max(1) as f64;
-                    within[i].1 += 1;
-                    if r <= RATIO_TARGET {
-                        within[i].0 += 1;
+                    agree[i].0 += usize::from(a.result == b.result);
+                    agree[i].1 += usize::from(a.result != b.result);
+                    if a.result == b.result {
+                        "yes".to_owned()
+                    } else {
+                        format!("NO ({} / {})", a.result, b.result)
                     }
-                    format!("{r:.2}x")
                 }
-                (Some(a), Some(b)) if b.caught => {
-                    within[i].1 += 1;
-                    format!(
-                        ">= {:.1}x",
-                        a.executions as f64 / b.executions.max(1) as f64
-                    )
+                (Some(a), Some(b)) if a.caught || b.caught => {
+                    agree[i].2 += 1;
+                    "inconclusive".to_owned()
                 }
-                (Some(a), Some(b)) if a.caught => {
-                    format!(
-                        "<= {:.2}x",
-                        a.executions as f64 / b.executions.max(1) as f64
-                    )
+                (Some(_), Some(_)) => {
+                    agree[i].0 += 1;
+                    "yes (neither found)".to_owned()
                 }
-                (Some(_), Some(_)) => "neither found".to_owned(),
                 _ => "-".to_owned(),
             };
-            row.push(text);
+            row.push(verdict);
         }
         table.row(row);
     }
     out.push_str(&format.table(&table));
     out.push('\n');
-    for (o, (ok, of)) in outcomes.iter().zip(within) {
+    for (i, o) in outcomes.iter().enumerate() {
+        let (ok, of) = within[i];
+        let (same, different, inconclusive) = agree[i];
         let _ = writeln!(
             out,
-            "- {}: within {RATIO_TARGET}x: **{}** ({ok} of {of} programs that the checker's mutex found)",
+            "- {}: spec within {RATIO_TARGET}x: **{}** ({ok} of {of} programs that the checker's \
+             mutex found); faces agree: **{}** ({same} agree, {different} disagree, \
+             {inconclusive} inconclusive)",
             o.search.label,
             if ok == of { "met" } else { "missed" },
+            if different == 0 { "yes" } else { "NO" },
         );
     }
     out

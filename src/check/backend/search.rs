@@ -68,7 +68,10 @@ impl Counter {
         let n = self.count.fetch_add(1, Ordering::Relaxed) + 1;
         capture::set_execution(n);
         #[cfg(any(loom, shuttle))]
-        crate::trace::begin();
+        {
+            crate::trace::begin();
+            crate::lock::forget_unwound();
+        }
         let elapsed = self.start.elapsed();
         let last = self.last_print.load(Ordering::Relaxed);
         if elapsed.as_secs() >= last + PROGRESS_EVERY.as_secs() {
