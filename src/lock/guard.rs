@@ -4,7 +4,7 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 
-use crate::sync::cell::UnsafeCell;
+use crate::sync::internal::cell::UnsafeCell;
 
 use super::RawLock;
 

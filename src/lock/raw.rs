@@ -3,9 +3,9 @@
 use core::fmt;
 use core::ptr;
 
-use crate::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
-use crate::sync::cell::UnsafeCell;
 use crate::sync::hint;
+use crate::sync::internal::atomic::{AtomicBool, AtomicPtr, Ordering};
+use crate::sync::internal::cell::UnsafeCell;
 use crate::sync::thread::{self, Thread};
 use crate::sync::SPIN_LIMIT;
 use crate::trace;

@@ -1,7 +1,7 @@
 //! How long an idle worker looks for work before it parks: [`IDLE_SPINS`], and the
 //! [`QueuedHint`] it watches meanwhile.
 
-use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::internal::atomic::{AtomicUsize, Ordering};
 use crate::sync::{hint, thread};
 
 /// How many times an idle worker looks for work again before it registers as idle and parks.

@@ -4,8 +4,8 @@ use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
 
-use crate::sync::atomic::{AtomicU8, Ordering};
-use crate::sync::cell::UnsafeCell;
+use crate::sync::internal::atomic::{AtomicU8, Ordering};
+use crate::sync::internal::cell::UnsafeCell;
 use crate::sync::thread::{self, Thread};
 use crate::sync::{hint, Arc, SPIN_LIMIT};
 

@@ -1,6 +1,6 @@
 //! [`Sleeper`]: how an idle worker parks, and how a waker lets it go.
 
-use crate::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::internal::atomic::{AtomicBool, Ordering};
 use crate::sync::thread::{self, Thread};
 use crate::sync::Arc;
 

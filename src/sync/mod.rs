@@ -43,6 +43,14 @@ use shuttle_impl as imp;
 
 pub use imp::{atomic, cell, hint, thread, Arc};
 
+/// The checker's own atomics and `UnsafeCell`, never traced: what racelab's primitives are
+/// built on. Their own events say what they do (`acquire L1`, `start task 2`); a row for every
+/// CAS inside the lock would drown the program's own steps. Programs use [`atomic`] and
+/// [`cell`].
+pub(crate) mod internal {
+    pub(crate) use super::imp::{atomic, cell};
+}
+
 /// The name of the active backend: `"std"`, `"loom"` or `"shuttle"`.
 pub const BACKEND: &str = imp::NAME;
 

@@ -138,6 +138,7 @@ events! {
     lock_waiting(lock: usize) => LockWaiting(lock);
     /// The current thread is entering a blocking acquire of the lock at `lock`, which it saw
     /// free (a spec lock): no row, unless it turns out blocked when the trace is taken.
+    #[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
     lock_pending(lock: usize) => LockPending(lock);
     /// The current thread released the lock at `lock`.
     lock_released(lock: usize) => LockReleased(lock);
@@ -166,6 +167,18 @@ pub fn waiting(what: &str) {
     recorder::record(recorder::Event::Waiting(what.to_owned()));
     #[cfg(not(any(loom, shuttle)))]
     let _ = what;
+}
+
+/// Records one step of the current thread, `text()` (formatted only when recording): what
+/// racelab's own primitives and the facade's say they did (`notify_one cv`, `send 3 on ch`).
+/// A no-op in std builds.
+#[inline(always)]
+#[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
+pub(crate) fn step(text: impl FnOnce() -> String) {
+    #[cfg(any(loom, shuttle))]
+    recorder::record(recorder::Event::Note(text()));
+    #[cfg(not(any(loom, shuttle)))]
+    let _ = text;
 }
 
 /// Harness hooks: start a fresh recording, snapshot it on failure.
