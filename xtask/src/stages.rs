@@ -44,7 +44,7 @@ fn what(name: &str) -> &'static str {
         "loom" => "`tests/loom_*.rs` and the unit tests (the models') under loom, release",
         "shuttle" => "`tests/shuttle_*.rs`, `tests/proptest_*.rs`, the unit tests, release",
         "catalogue" => "`models/README.md`'s table matches the loom and shuttle records",
-        "miri" => "the std tests under Miri (skipped where the component is missing)",
+        "miri" => "the lock's std tests and `tests/miri_*.rs` under Miri (skipped where the component is missing; all std tiers: `cargo xtask miri`)",
         _ => "",
     }
 }
@@ -108,7 +108,7 @@ fn plan(name: &str, root: &Path, passed: &[&str]) -> Result<Vec<Step>, String> {
         "icount" => vec![Step::Xtask("icount", |root| {
             crate::icount::run(root, false, false)
         })],
-        "miri" => vec![Step::Xtask("miri", crate::miri::run)],
+        "miri" => vec![Step::Xtask("miri", crate::miri::run_ci)],
         "loom" | "shuttle" => {
             let backend = Backend::from_name(name).expect("a checker backend");
             // LOOM_MAX_PREEMPTIONS stays unset: each check states its own bound.
