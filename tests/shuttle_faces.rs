@@ -8,7 +8,18 @@
 mod common;
 
 use common::faces::{self, agree};
-use racelab::check::FailureKind;
+use racelab::check::{Explorer, FailureKind};
+use racelab::Face;
+
+#[test]
+fn the_body_runs_with_the_checks_face() {
+    for face in [Face::Spec, Face::Implementation] {
+        let name = format!("faces_seen_{face}");
+        Explorer::new(name)
+            .face(face)
+            .run(move || faces::sees_face(face));
+    }
+}
 
 #[test]
 fn a_correct_client_passes_under_both() {

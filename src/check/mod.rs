@@ -219,10 +219,17 @@ pub fn quiet_panics(marker: &'static str) {
 /// Replays an encoded shuttle schedule — a [`Replay::ShuttleSchedule`]'s, or one shuttle
 /// printed — and returns the failure it reproduces, or `None` if the replay passed. Only in
 /// shuttle builds; `RACELAB_REPLAY` does the same for every check of a test.
+///
+/// racelab's primitives show their spec face, the default: a schedule found under
+/// [`Face::Implementation`](crate::Face) replays with `crate::face::with(Face::Implementation,
+/// || replay(..))` (a schedule is a list of choices, and the two faces offer different ones).
 #[cfg(shuttle)]
 pub fn replay<F>(body: F, schedule: &str) -> Option<Failure>
 where
     F: Fn() + Send + Sync + 'static,
 {
-    backend::replay(&Explorer::new("replay"), body, schedule.to_owned())
+    let explorer = Explorer::new("replay").face(crate::face::current());
+    crate::face::with(explorer.face, || {
+        backend::replay(&explorer, body, schedule.to_owned())
+    })
 }

@@ -54,6 +54,22 @@ pub fn agree(name: &str, client: fn(), expected: Option<(FailureKind, &str)>) ->
     (spec_executions, implementation_executions)
 }
 
+/// Asserts, inside every execution and in a spawned thread too, that racelab's primitives are
+/// created with `face` (the checker runs the body where the check's face is in force).
+pub fn sees_face(face: Face) {
+    assert_eq!(
+        racelab::face::current(),
+        face,
+        "the check's face, in the body"
+    );
+    let spawned = thread::spawn(racelab::face::current);
+    assert_eq!(
+        spawned.join().unwrap(),
+        face,
+        "the check's face, in a spawned thread"
+    );
+}
+
 /// Two threads add 1 twice each under the lock: always 4.
 pub fn counter() {
     let lock = Arc::new(Lock::new(0));

@@ -175,6 +175,9 @@ fn failure_from(c: capture::Captured, schedule: String, executions: u64) -> Fail
 /// Runs `f` on a new OS thread that carries the test's name, if there is one (so reproduce
 /// commands can name the test), and returns its result.
 fn on_fresh_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    // The face is per OS thread (`crate::face`): carry the check's over.
+    let face = crate::face::current();
+    let f = move || crate::face::with(face, f);
     let mut builder = ::std::thread::Builder::new();
     if let Some(test) = current_test() {
         builder = builder.name(test);

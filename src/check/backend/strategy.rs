@@ -24,6 +24,13 @@ pub(super) struct Alternating {
     started: usize,
     /// How many executions to run in all.
     iterations: usize,
+    /// PCT executions begun, and the scheduling choices among two or more runnable tasks seen
+    /// in them. shuttle's PCT sizes its change points from its first execution's choices and
+    /// asserts there was one ("test closure did not exercise any concurrency"); a body with no
+    /// real choice (one thread at a time throughout) has nothing for PCT to do, so random
+    /// takes its turns instead.
+    pct_started: usize,
+    pct_choices: usize,
 }
 
 impl Alternating {
@@ -33,15 +40,22 @@ impl Alternating {
             pct: PctScheduler::new_from_seed(seed, depth, iterations),
             started: 0,
             iterations,
+            pct_started: 0,
+            pct_choices: 0,
         }
     }
 
+    /// Whether the execution in progress is PCT's (`started` counts the execution running
+    /// now: even ones are PCT's, unless PCT's first saw no choice to make).
+    fn pct_turn(&self) -> bool {
+        self.started % 2 == 0 && (self.pct_started <= 1 || self.pct_choices > 0)
+    }
+
     fn current(&mut self) -> &mut dyn Scheduler {
-        // `started` counts the execution running now, hence the odd test for random.
-        if self.started % 2 == 1 {
-            &mut self.random
-        } else {
+        if self.pct_turn() {
             &mut self.pct
+        } else {
+            &mut self.random
         }
     }
 }
@@ -52,6 +66,9 @@ impl Scheduler for Alternating {
             return None;
         }
         self.started += 1;
+        if self.started % 2 == 0 {
+            self.pct_started += 1;
+        }
         self.current().new_execution()
     }
 
@@ -61,6 +78,9 @@ impl Scheduler for Alternating {
         current_task: Option<TaskId>,
         is_yielding: bool,
     ) -> Option<TaskId> {
+        if self.pct_turn() && runnable_tasks.len() > 1 {
+            self.pct_choices += 1;
+        }
         self.current()
             .next_task(runnable_tasks, current_task, is_yielding)
     }
