@@ -7,6 +7,8 @@
 //! | [`sync`] | the backend facade: std, loom or shuttle behind one set of names |
 //! | [`lock`] | [`RawLock`] (`acquire` / `release`) and [`Lock<T>`] + [`LockGuard`] |
 //! | [`pool`] | [`ThreadPool`], [`AsyncResult`], [`TaskError`], [`PoolError`] |
+//! | [`semaphore`] | [`Semaphore`], [`BoundedSemaphore`] + [`OverReleaseError`] (Python's `threading` semaphores) |
+//! | [`event`] | [`Event`] (Python's `threading.Event`) |
 //! | [`face`] | checker builds: whether a primitive shows its spec (the default) or its implementation |
 //! | [`check`] | the harness: run one body under the active backend; failures as data |
 //! | [`trace`] | event recording in checker builds; swimlanes of failing interleavings |
@@ -28,13 +30,17 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod event;
 pub mod face;
 pub mod lock;
 mod panic_message;
 pub mod pool;
+pub mod semaphore;
 pub mod sync;
 pub mod trace;
 
+pub use event::Event;
 pub use face::Face;
 pub use lock::{Lock, LockGuard, RawLock, ReleaseError};
 pub use pool::{AsyncResult, PoolError, SubmitError, TaskError, ThreadPool};
+pub use semaphore::{BoundedSemaphore, OverReleaseError, Semaphore};

@@ -1,0 +1,315 @@
+//! [`Event`]: Python's `threading.Event` — `set()`, `clear()`, `is_set()`, `wait()`.
+
+use core::fmt;
+
+use crate::semaphore::queue::{self, Queue, Waiter, QUEUE_LOCKED, SHIFT, WAITERS};
+use crate::sync::internal::atomic::{AtomicUsize, Ordering};
+use crate::sync::internal::thread;
+use crate::trace;
+
+/// State bit: the flag.
+const SET: usize = 1 << SHIFT;
+
+/// Python's `threading.Event`: a flag, initially clear. [`wait`](Self::wait) blocks until the
+/// flag is set; [`set`](Self::set) sets it and wakes every waiting thread; [`clear`](Self::clear)
+/// clears it, so later waits block again.
+///
+/// A `set` wakes every thread that was waiting at that moment, even if the flag is cleared
+/// again before they run: each returns from `wait`, as in Python (whose `wait()` then
+/// returns `True`). A thread that starts waiting after the `clear` blocks until the next `set`.
+/// Everything a thread did before `set` happens-before the return of every `wait` it wakes
+/// (and of every `wait` or `is_set` that sees the flag).
+///
+/// # Examples
+///
+/// Python's "wait until ready":
+///
+/// ```python
+/// ready = threading.Event()
+/// def worker():
+///     ready.wait()
+///     ...
+/// threading.Thread(target=worker).start()
+/// load_config()
+/// ready.set()
+/// ```
+///
+/// in racelab:
+///
+/// ```
+/// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
+/// use racelab::sync::{thread, Arc};
+/// use racelab::Event;
+///
+/// let ready = Arc::new(Event::new());
+/// let worker = {
+///     let ready = Arc::clone(&ready);
+///     thread::spawn(move || {
+///         ready.wait();
+///         // ... the configuration is loaded ...
+///     })
+/// };
+/// // ... load the configuration ...
+/// ready.set();
+/// worker.join().unwrap();
+/// assert!(ready.is_set());
+/// ```
+///
+/// # Under loom and shuttle: the implementation under both faces
+///
+/// An `Event` shows the checker its implementation whatever the [face](crate::face): neither
+/// checker has an event to serve as its spec, and one built from the checker's mutex and
+/// condition variable would cost the checker as many scheduling points as the implementation
+/// (a lock, a flag, a wait loop) — under loom with the false deadlocks of its `Condvar`, whose
+/// `wait` consumes the thread's park token (loom issue #422). The implementation is small: a
+/// `wait` on a set flag is one load, a `set` with nobody waiting is one RMW.
+///
+/// What its checks prove:
+///
+/// | property | proved by |
+/// |---|---|
+/// | every waiter returns after `set` (no lost wake-up: a waiter left parked is a deadlock) | `tests/loom_event.rs` (every interleaving of 3 threads), `tests/shuttle_event.rs` at 6 threads |
+/// | `set` then `clear` still wakes the threads that were waiting | `loom_event_set_then_clear`, `tests/std_event.rs` |
+/// | a wait that starts after `clear` blocks until the next `set` | `loom_event_wait_after_clear_blocks` (loom reports the deadlock when no `set` follows) |
+/// | `set` happens-before the return of the waits it wakes | the loom checks: the setter writes a cell each waiter reads, a reported race unless they synchronise |
+pub struct Event {
+    /// The flag above two queue bits.
+    ///
+    /// | `SET` | `WAITERS` | `QUEUE_LOCKED` | meaning |
+    /// |---|---|---|---|
+    /// | 0 | 0 | 0 | clear, nobody waiting |
+    /// | 0 | 1 | 0 | clear; threads parked in the queue |
+    /// | 1 | 0 | 0 | set; nobody waits (a `wait` returns at once) |
+    /// | 1 | 1 | 0 | just set; the setter is on its way to wake the queue |
+    /// | x | x | 1 | a thread owns the queue: a waiter queueing (only taken with the flag clear), the setter detaching every waiter, or a timed-out waiter leaving |
+    ///
+    /// A waiter queues only while it sees the flag clear and gives the queue up with a CAS that
+    /// sets `WAITERS` only if the flag is still clear (else it takes its node back out and
+    /// returns). `set` sets the flag with one RMW and wakes the queue if the value it replaced
+    /// had `WAITERS`: the word's modification order puts the two one way or the other, so no
+    /// waiter sleeps through a `set` (`queue.rs`, "Why no wake-up is lost"). `set` wakes the
+    /// nodes it detached whatever the flag becomes later: that is why `clear` after `set`
+    /// still lets them go.
+    state: AtomicUsize,
+    /// The parked waiters, oldest first; owned by whoever set `QUEUE_LOCKED`.
+    queue: Queue,
+}
+
+impl Event {
+    /// Creates an event with the flag clear.
+    #[must_use]
+    pub fn new() -> Self {
+        Event {
+            state: AtomicUsize::new(0),
+            queue: Queue::new(),
+        }
+    }
+
+    /// `true` if the flag is set (Python's `is_set()`). A snapshot, but an acquiring one: after
+    /// a `true`, everything the setter did before `set` is visible.
+    #[must_use]
+    pub fn is_set(&self) -> bool {
+        // Acquire: pairs with the Release RMW in `set`.
+        self.state.load(Ordering::Acquire) & SET != 0
+    }
+
+    /// Sets the flag and wakes every waiting thread. Setting a set flag does nothing more.
+    pub fn set(&self) {
+        // Release: publishes what the setter did before; pairs with the Acquire loads that see
+        // the flag (`is_set`, `wait`) and with the AcqRel CAS of a waiter that sees it while
+        // it queues. (Woken waiters synchronise through their node instead: `queue.rs`.)
+        let before = self.state.fetch_or(SET, Ordering::Release);
+        if before & SET != 0 {
+            trace::step(|| "set event (already set)".to_owned());
+            return;
+        }
+        if before & WAITERS == 0 {
+            trace::step(|| "set event".to_owned());
+            return;
+        }
+        let s = queue::lock(&self.state);
+        // SAFETY: we own the queue bit, and the queue is this word's.
+        let woken = unsafe { self.queue.pop(usize::MAX) };
+        // SAFETY: as above.
+        unsafe { queue::unlock(&self.state, &self.queue, s, |s| s) };
+        trace::step(|| format!("set event (wake {})", woken.len()));
+        woken.wake_all();
+    }
+
+    /// Clears the flag: waits that start from now on block until the next `set`. Threads a
+    /// `set` already woke still return.
+    pub fn clear(&self) {
+        // Relaxed: clearing publishes nothing. The flag is one word whose every write is an
+        // RMW, so a `wait` that happens after this `clear` sees it (or a later `set`).
+        self.state.fetch_and(!SET, Ordering::Relaxed);
+        trace::step(|| "clear event".to_owned());
+    }
+
+    /// Blocks until the flag is set (returns at once if it is). Python's `wait()`, which returns
+    /// `True` here.
+    pub fn wait(&self) {
+        if !self.is_set() {
+            self.wait_contended(None);
+        }
+    }
+
+    /// Blocks until the flag is set (`true`) or until `timeout` has passed (`false`), as
+    /// Python's `wait(timeout)`. std builds only (see the [module docs](super)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
+    /// use std::time::Duration;
+    ///
+    /// let event = racelab::Event::new();
+    /// assert!(!event.wait_timeout(Duration::from_millis(5)));
+    /// event.set();
+    /// assert!(event.wait_timeout(Duration::from_millis(5)));
+    /// ```
+    #[cfg(not(any(loom, shuttle)))]
+    #[must_use = "`false` means the wait timed out with the flag clear"]
+    pub fn wait_timeout(&self, timeout: std::time::Duration) -> bool {
+        if self.is_set() {
+            return true;
+        }
+        match std::time::Instant::now().checked_add(timeout) {
+            Some(deadline) => self.wait_contended(Some(deadline)),
+            None => self.wait_contended(None),
+        }
+    }
+
+    /// Timed waits do not exist in loom and shuttle builds: this does not compile there (see
+    /// [`NoTimeInCheckerBuilds`](crate::semaphore::NoTimeInCheckerBuilds)).
+    #[cfg(any(loom, shuttle))]
+    pub fn wait_timeout<D: crate::semaphore::NoTimeInCheckerBuilds>(&self, timeout: D) -> bool {
+        let _ = timeout;
+        unreachable!("NoTimeInCheckerBuilds has no implementations")
+    }
+
+    /// The slow path: queue and park until a `set` wakes us; `deadline` (std builds) gives up.
+    #[cold]
+    fn wait_contended(&self, deadline: Option<crate::semaphore::Deadline>) -> bool {
+        let me = thread::current();
+        loop {
+            // Acquire: pairs with the Release RMW in `set`.
+            let s = self.state.load(Ordering::Acquire);
+            if s & SET != 0 {
+                trace::step(|| "wait event: set".to_owned());
+                return true;
+            }
+            if s & QUEUE_LOCKED != 0 {
+                queue::spin_until_unlocked(&self.state);
+                continue;
+            }
+            // Take the queue, but only while the flag is clear.
+            // Acquire: pairs with the previous queue owner's Release in `queue::unlock`.
+            if self
+                .state
+                .compare_exchange(s, s | QUEUE_LOCKED, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+            {
+                continue;
+            }
+            let waiter = Waiter::new(me.clone());
+            // SAFETY: we own the queue bit; `waiter` outlives its time in the queue: it is
+            // removed by `queue_or_return`, or woken (waited for below), or removed on a
+            // timeout.
+            unsafe { self.queue.push(&waiter) };
+            if self.queue_or_return(s | QUEUE_LOCKED, &waiter) {
+                trace::step(|| "wait event: set".to_owned());
+                return true;
+            }
+            trace::waiting("event");
+            if crate::semaphore::wait(&waiter, deadline) {
+                trace::step(|| "wait event: woken by set".to_owned());
+                return true;
+            }
+            // Timed out. Leave the queue, unless a `set` already took us off it (its wake is
+            // on the way: wait for it, so the node may be dropped; the wait then succeeded).
+            let s = queue::lock(&self.state);
+            // SAFETY: we own the queue bit, and the queue is this word's.
+            let removed = unsafe { self.queue.remove(&waiter) };
+            // SAFETY: as above.
+            unsafe { queue::unlock(&self.state, &self.queue, s, |s| s) };
+            if !removed {
+                waiter.wait();
+            }
+            return !removed;
+        }
+    }
+
+    /// Gives up the queue bit after queueing `waiter`: sets `WAITERS` if the flag is still
+    /// clear (`false`: park), or, if a `set` came in meanwhile, takes the node back out
+    /// (`true`: the wait is over).
+    fn queue_or_return(&self, mut s: usize, waiter: &Waiter) -> bool {
+        loop {
+            if s & SET == 0 {
+                let new = (s | WAITERS) & !QUEUE_LOCKED;
+                // Release: ends our queue turn (the node we pushed); pairs with the Acquire
+                // CAS of the next queue owner.
+                match self
+                    .state
+                    .compare_exchange(s, new, Ordering::Release, Ordering::Relaxed)
+                {
+                    Ok(_) => return false,
+                    Err(actual) => s = actual,
+                }
+            } else {
+                // SAFETY: we still own the queue bit.
+                let removed = unsafe { self.queue.remove(waiter) };
+                debug_assert!(removed, "only the queue's owner unlinks a node");
+                // SAFETY: as above.
+                let waiters = if unsafe { self.queue.is_empty() } {
+                    0
+                } else {
+                    WAITERS
+                };
+                let new = (s & !(QUEUE_LOCKED | WAITERS)) | waiters;
+                // AcqRel. Acquire: the flag (pairs with the Release RMW in `set`). Release:
+                // ends our queue turn, as above.
+                match self
+                    .state
+                    .compare_exchange(s, new, Ordering::AcqRel, Ordering::Relaxed)
+                {
+                    Ok(_) => return true,
+                    Err(actual) => {
+                        // SAFETY: we still own the queue bit; the node is ours and alive.
+                        unsafe { self.queue.push(waiter) };
+                        s = actual;
+                    }
+                }
+            }
+        }
+    }
+
+    /// `true` if threads are parked waiting for the flag (a snapshot). Tests use it to know
+    /// that threads are blocked without sleeping.
+    #[must_use]
+    pub fn has_waiters(&self) -> bool {
+        // Relaxed: a racy snapshot.
+        self.state.load(Ordering::Relaxed) & WAITERS != 0
+    }
+
+    /// How many threads are parked waiting for the flag now (a snapshot). Tests use it to know
+    /// that N threads are blocked without sleeping.
+    #[must_use]
+    pub fn waiters(&self) -> usize {
+        self.queue.len()
+    }
+}
+
+impl Default for Event {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("set", &self.is_set())
+            .field("waiters", &self.has_waiters())
+            .finish()
+    }
+}
