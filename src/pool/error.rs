@@ -1,6 +1,7 @@
 //! The pool's error types.
 
 use core::fmt;
+use core::time::Duration;
 use std::io;
 
 /// Why a task produced no value.
@@ -20,6 +21,13 @@ pub enum TaskError {
     /// [`ThreadPool::apply`](super::ThreadPool::apply) and [`map`](super::ThreadPool::map),
     /// which have no task to hand back).
     Rejected,
+    /// The task's callback (see [`ThreadPool::apply_async_with`](super::ThreadPool::apply_async_with))
+    /// panicked. The worker caught the panic and went on serving; the task's own outcome was
+    /// dropped, so the panic is not hidden behind a value.
+    CallbackPanicked {
+        /// The callback's panic message, as for [`TaskError::Panicked`].
+        message: String,
+    },
 }
 
 impl fmt::Display for TaskError {
@@ -31,6 +39,9 @@ impl fmt::Display for TaskError {
             }
             TaskError::Rejected => {
                 f.write_str("task rejected: the pool was closed before it was submitted")
+            }
+            TaskError::CallbackPanicked { message } => {
+                write!(f, "the task's callback panicked: {message}")
             }
         }
     }
@@ -147,3 +158,64 @@ impl<F> From<SubmitError<F>> for PoolError {
         err.error()
     }
 }
+
+/// [`AsyncResult::successful`](super::AsyncResult::successful) (or
+/// [`MapResult::successful`](super::MapResult::successful)) on a result that is not ready yet:
+/// Python's `ValueError: ... not ready`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NotReady;
+
+impl fmt::Display for NotReady {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the task has not finished: successful() needs a ready result")
+    }
+}
+
+impl std::error::Error for NotReady {}
+
+/// A timed wait for a result ran out: Python's `multiprocessing.TimeoutError`.
+///
+/// The task keeps running. The pending result comes back inside, so a later `get` (or another
+/// timed wait) still returns its value.
+pub struct TimeoutError<R> {
+    result: R,
+    timeout: Duration,
+}
+
+impl<R> TimeoutError<R> {
+    pub(crate) fn new(result: R, timeout: Duration) -> Self {
+        TimeoutError { result, timeout }
+    }
+
+    /// How long the wait was.
+    #[must_use]
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The pending result, to wait on again.
+    pub fn into_result(self) -> R {
+        self.result
+    }
+}
+
+impl<R> fmt::Debug for TimeoutError<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimeoutError")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R> fmt::Display for TimeoutError<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "timed out after {:?} waiting for the task; it keeps running \
+             (into_result() returns the pending result)",
+            self.timeout
+        )
+    }
+}
+
+impl<R> std::error::Error for TimeoutError<R> {}

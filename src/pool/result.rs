@@ -3,13 +3,16 @@
 use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
+use core::time::Duration;
 
 use crate::sync::internal::atomic::{AtomicU8, Ordering};
 use crate::sync::internal::cell::UnsafeCell;
-use crate::sync::thread::{self, Thread};
+use crate::sync::internal::thread::{self, Thread};
 use crate::sync::{hint, Arc, SPIN_LIMIT};
 
-use super::TaskError;
+use super::deadline::Deadline;
+use super::task::Sink;
+use super::{NotReady, TaskError, TimeoutError};
 use crate::trace;
 
 /// The slot's state.
@@ -17,7 +20,7 @@ use crate::trace;
 /// | state | value | waiter | next |
 /// |---|---|---|---|
 /// | `EMPTY` | none | none | `WAITING` (owner waits) or `READY` (task done) |
-/// | `WAITING` | none | the owner's thread | `READY`; the writer unparks the waiter |
+/// | `WAITING` | none | the owner's thread | `READY`; the writer unparks the waiter. Or `EMPTY`: a timed wait ran out and withdrew |
 /// | `READY` | written | untouched from now on | final |
 const EMPTY: u8 = 0;
 const WAITING: u8 = 1;
@@ -89,12 +92,17 @@ pub(crate) fn slot<T>() -> (Completer<T>, AsyncResult<T>) {
     (Completer { slot: Some(slot) }, result)
 }
 
-impl<T> Completer<T> {
-    /// Resolves the result with `outcome` and wakes its owner if it waits.
-    pub(crate) fn complete(mut self, outcome: Result<T, TaskError>) {
+impl<T: Send> Sink<T> for Completer<T> {
+    /// Resolves the result with `outcome` and wakes its owner if it waits. The slot's `Arc`
+    /// is let go here: from now on only the owner holds the value.
+    fn complete(mut self, outcome: Result<T, TaskError>) {
         if let Some(slot) = self.slot.take() {
             slot.write(outcome);
         }
+    }
+
+    fn abandon(mut self) {
+        self.slot = None;
     }
 }
 
@@ -160,26 +168,165 @@ impl<T> AsyncResult<T> {
         if self.ready() {
             return;
         }
-        // SAFETY: the writer reads `waiter` only after seeing `WAITING`, which is not set
-        // yet; `AsyncResult` is not `Sync`, so no other thread registers at the same time, and
-        // a state of `WAITING` never outlives a `wait` call (it returns only at `READY`).
-        self.slot
-            .waiter
-            .with_mut(|waiter| unsafe { *waiter = Some(thread::current()) });
-        // Release: publishes `waiter`; pairs with the AcqRel swap in `Slot::write`.
-        // Acquire on failure (`READY`): pairs with the Release in that swap, publishing `value`.
-        if self
-            .slot
-            .state
-            .compare_exchange(EMPTY, WAITING, Ordering::Release, Ordering::Acquire)
-            .is_err()
-        {
+        if !self.register() {
             return;
         }
         trace::result_waiting(self.id);
         while !self.ready() {
             thread::park();
         }
+    }
+
+    /// Registers the calling thread as the waiter (`EMPTY` → `WAITING`); `false` if the result
+    /// is `READY` already.
+    fn register(&self) -> bool {
+        // SAFETY: the writer reads `waiter` only after seeing `WAITING`, which is not set
+        // yet; `AsyncResult` is not `Sync`, so no other thread registers at the same time, and
+        // a state of `WAITING` never outlives a wait (`wait` returns only at `READY`;
+        // `wait_timeout` withdraws to `EMPTY` or sees `READY`).
+        self.slot
+            .waiter
+            .with_mut(|waiter| unsafe { *waiter = Some(thread::current()) });
+        // Release: publishes `waiter`; pairs with the AcqRel swap in `Slot::write`.
+        // Acquire on failure (`READY`): pairs with the Release in that swap, publishing `value`.
+        self.slot
+            .state
+            .compare_exchange(EMPTY, WAITING, Ordering::Release, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Waits at most `timeout` for the task to finish (or to be cancelled); `true` if it has,
+    /// so [`get`](Self::get) will not block. Python's `wait(timeout)`, which answers with
+    /// `ready()` afterwards.
+    ///
+    /// # Checker builds
+    ///
+    /// loom has no time and shuttle does not model it: under them the wait times out at a point
+    /// the schedule picks (right after registering as the waiter), and the checker explores
+    /// both outcomes — the task finishing first, or the timeout — and the race between them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
+    /// use std::time::Duration;
+    ///
+    /// let pool = racelab::ThreadPool::new(1).unwrap();
+    /// let result = pool.apply_async(|| 6 * 7).unwrap();
+    /// if result.wait_timeout(Duration::from_secs(10)) {
+    ///     assert!(result.ready());
+    /// }
+    /// assert_eq!(result.get(), Ok(42)); // timed out or not, the value is still there
+    /// ```
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        if self.ready() {
+            return true;
+        }
+        if !self.register() {
+            return true;
+        }
+        trace::result_waiting(self.id);
+        let deadline = Deadline::after(timeout);
+        while !self.ready() {
+            if !deadline.park() {
+                return self.withdraw();
+            }
+        }
+        true
+    }
+
+    /// The deadline passed: `WAITING` → `EMPTY`, unless the writer got there first. Returns
+    /// whether the result is ready.
+    fn withdraw(&self) -> bool {
+        // Relaxed on success: a writer that swaps later reads `EMPTY` and leaves `waiter`
+        // alone, and the next registration republishes `waiter` with its own Release CAS.
+        // Acquire on failure (`READY`): pairs with the Release swap in `Slot::write`, which
+        // published `value`. That writer saw `WAITING` and unparks this thread, maybe later: a
+        // stray token, which every park in racelab tolerates (each loops on its condition).
+        match self
+            .slot
+            .state
+            .compare_exchange(WAITING, EMPTY, Ordering::Relaxed, Ordering::Acquire)
+        {
+            Ok(_) => false,
+            Err(READY) => true,
+            Err(state) => unreachable!("inconsistent result state {state} in a timed wait"),
+        }
+    }
+
+    /// Waits at most `timeout` for the value: Python's `get(timeout)`.
+    ///
+    /// # Errors
+    ///
+    /// `Ok(Err(..))`: the task's own failure, as for [`get`](Self::get). `Err(TimeoutError)`:
+    /// the task has not finished in time. It keeps running, and
+    /// [`TimeoutError::into_result`] gives this result back, so a later `get` still returns
+    /// its value. In checker builds the timeout is the schedule's choice, as for
+    /// [`wait_timeout`](Self::wait_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
+    /// use std::time::Duration;
+    ///
+    /// let pool = racelab::ThreadPool::new(1).unwrap();
+    /// let result = pool.apply_async(|| "done").unwrap();
+    /// let value = match result.get_timeout(Duration::from_millis(1)) {
+    ///     Ok(outcome) => outcome,
+    ///     Err(timed_out) => timed_out.into_result().get(), // still running: wait for it
+    /// };
+    /// assert_eq!(value, Ok("done"));
+    /// ```
+    pub fn get_timeout(
+        self,
+        timeout: Duration,
+    ) -> Result<Result<T, TaskError>, TimeoutError<Self>> {
+        if self.wait_timeout(timeout) {
+            Ok(self.get())
+        } else {
+            Err(TimeoutError::new(self, timeout))
+        }
+    }
+
+    /// Whether the task returned a value (`true`) or failed (`false`: it panicked, was
+    /// cancelled, or its callback panicked): Python's `successful()`.
+    ///
+    /// # Errors
+    ///
+    /// [`NotReady`] if the task has not finished yet (Python raises `ValueError`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
+    /// racelab::check::quiet_panics("no luck");
+    /// let pool = racelab::ThreadPool::new(1).unwrap();
+    /// let bad = pool.apply_async(|| -> u8 { panic!("no luck") }).unwrap();
+    /// bad.wait();
+    /// assert_eq!(bad.successful(), Ok(false));
+    /// ```
+    pub fn successful(&self) -> Result<bool, NotReady> {
+        self.peek(Result::is_ok).ok_or(NotReady)
+    }
+
+    /// Looks at the outcome without taking it; `None` while the task has not finished.
+    pub(crate) fn peek<R>(&self, look: impl FnOnce(&Result<T, TaskError>) -> R) -> Option<R> {
+        if !self.ready() {
+            return None;
+        }
+        let outcome = self.slot.value.with(|value| {
+            // SAFETY: `READY` was seen with Acquire: the writer wrote `value` before it and
+            // never touches it again; the owner takes it only in `get(self)`, which cannot run
+            // while `&self` is borrowed here.
+            let value = unsafe { &*value };
+            look(
+                value
+                    .as_ref()
+                    .expect("a READY slot holds its value until get(self)"),
+            )
+        });
+        Some(outcome)
     }
 
     /// Returns `true` if the task has finished (or will never run), so `get` will not block.

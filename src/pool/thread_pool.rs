@@ -2,13 +2,16 @@
 
 use core::fmt;
 
-use crate::sync::thread::{self, JoinHandle, ThreadId};
+use crate::sync::internal::thread::{self, JoinHandle, ThreadId};
 use crate::sync::Arc;
 use crate::{trace, Lock};
 
-use super::result::AsyncResult;
+use super::imap::{Imap, ImapUnordered};
+use super::map::{Group, MapCallback, MapResult};
+use super::result::{self, AsyncResult};
 use super::shared::{Phase, Shared};
-use super::task::{Job, Task};
+use super::star::StarFn;
+use super::task::{Job, Notify, Run, Task};
 use super::{worker, PoolError, SubmitError, TaskError};
 
 /// A fixed set of worker threads that run submitted tasks: Python's
@@ -16,7 +19,11 @@ use super::{worker, PoolError, SubmitError, TaskError};
 ///
 /// Submit with [`apply_async`](ThreadPool::apply_async) (returns an [`AsyncResult`]),
 /// [`apply`](ThreadPool::apply) (waits) or [`map`](ThreadPool::map) (many inputs, results in
-/// input order). Shut down with [`close`](ThreadPool::close) (queued tasks still run) or
+/// input order); [`starmap`](ThreadPool::starmap) for functions of several arguments;
+/// [`map_async`](ThreadPool::map_async) for one pending [`MapResult`];
+/// [`imap`](ThreadPool::imap) and [`imap_unordered`](ThreadPool::imap_unordered) for lazy
+/// iterators; [`apply_async_with`](ThreadPool::apply_async_with) and
+/// [`map_async_with`](ThreadPool::map_async_with) for Python's callbacks. Shut down with [`close`](ThreadPool::close) (queued tasks still run) or
 /// [`terminate`](ThreadPool::terminate) (queued tasks resolve [`TaskError::Cancelled`]), then
 /// [`join`](ThreadPool::join). Dropping the pool closes and joins it, so queued work is not
 /// lost.
@@ -212,7 +219,33 @@ impl ThreadPool {
         self.shared.state.lock().jobs.len()
     }
 
-    /// Queues `f` to run on a worker and returns its pending result.
+    /// Queues `task`: numbers it for traces, and wakes an idle worker. A pool that no longer
+    /// accepts tasks hands it back, untouched.
+    pub(crate) fn submit<R>(&self, mut task: Box<R>) -> Result<u64, Box<R>>
+    where
+        R: Run + Send + 'static,
+    {
+        let (id, sleeper) = {
+            let mut state = self.shared.state.lock();
+            if state.phase != Phase::Running {
+                drop(state);
+                return Err(task);
+            }
+            let id = state.next_task_id();
+            task.set_id(id);
+            trace::task_submitted(id);
+            state.jobs.push_back(task as Job);
+            self.shared.note_queued(state.jobs.len());
+            (id, state.idle.pop())
+        };
+        if let Some(sleeper) = sleeper {
+            sleeper.wake();
+        }
+        Ok(id)
+    }
+
+    /// Queues `f` to run on a worker and returns its pending result: Python's
+    /// `apply_async(f, args)` (a closure carries the arguments).
     ///
     /// # Errors
     ///
@@ -233,24 +266,80 @@ impl ThreadPool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (mut task, mut result) = Task::new(f);
-        let sleeper = {
-            let mut state = self.shared.state.lock();
-            if state.phase != Phase::Running {
-                drop(state);
-                return Err(SubmitError::closed((*task).into_fn()));
+        let (task, mut result) = Task::new(f);
+        match self.submit(task) {
+            Ok(id) => {
+                result.id = id;
+                Ok(result)
             }
-            task.id = state.next_task_id();
-            result.id = task.id;
-            trace::task_submitted(task.id);
-            state.jobs.push_back(task as Job);
-            self.shared.note_queued(state.jobs.len());
-            state.idle.pop()
-        };
-        if let Some(sleeper) = sleeper {
-            sleeper.wake();
+            Err(task) => Err(SubmitError::closed(task.into_fn())),
         }
-        Ok(result)
+    }
+
+    /// [`apply_async`](Self::apply_async) with Python's `callback` and `error_callback`:
+    /// `on_ok` runs with a reference to the task's value, or `on_err` with why there is none —
+    /// exactly one of them, once, before the result is ready (so before
+    /// [`get`](AsyncResult::get) returns), and `get` still returns the value.
+    ///
+    /// The callback runs on the worker that ran the task. For a task [`terminate`](Self::terminate)
+    /// cancels before it ran, `on_err` gets [`TaskError::Cancelled`] on the thread that called
+    /// `terminate`, where the task is dropped. A refused task runs neither: it comes back in the
+    /// [`SubmitError`], and the callbacks are dropped unrun.
+    ///
+    /// A callback holds its worker while it runs, like a task (Python's run on one
+    /// result-handler thread, so a slow one delays every other callback; here it delays only
+    /// its own worker). A callback that panics is caught — the worker serves on — and the
+    /// result becomes [`TaskError::CallbackPanicked`] (the value is dropped).
+    ///
+    /// # Errors
+    ///
+    /// As for [`apply_async`](Self::apply_async).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
+    /// use racelab::sync::atomic::{AtomicUsize, Ordering};
+    /// use racelab::sync::Arc;
+    ///
+    /// let pool = racelab::ThreadPool::new(2).unwrap();
+    /// let seen = Arc::new(AtomicUsize::new(0));
+    /// let on_ok = {
+    ///     let seen = Arc::clone(&seen);
+    ///     move |value: &usize| seen.store(*value, Ordering::Relaxed)
+    /// };
+    /// let result = pool
+    ///     .apply_async_with(|| 6 * 7, on_ok, |err| eprintln!("task failed: {err}"))
+    ///     .unwrap();
+    /// assert_eq!(result.get(), Ok(42));
+    /// // The callback ran before `get` returned (and `get` is ordered after it).
+    /// assert_eq!(seen.load(Ordering::Relaxed), 42);
+    /// ```
+    pub fn apply_async_with<F, T, OnOk, OnErr>(
+        &self,
+        f: F,
+        on_ok: OnOk,
+        on_err: OnErr,
+    ) -> Result<AsyncResult<T>, SubmitError<F>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+        OnOk: FnOnce(&T) + Send + 'static,
+        OnErr: FnOnce(&TaskError) + Send + 'static,
+    {
+        let (completer, mut result) = result::slot();
+        let callback = move |outcome: Result<&T, &TaskError>| match outcome {
+            Ok(value) => on_ok(value),
+            Err(err) => on_err(err),
+        };
+        let task = Task::with_sink(f, Notify::new(completer, callback));
+        match self.submit(task) {
+            Ok(id) => {
+                result.id = id;
+                Ok(result)
+            }
+            Err(task) => Err(SubmitError::closed(task.into_fn())),
+        }
     }
 
     /// Runs `f` on a worker and waits for it.
@@ -270,12 +359,19 @@ impl ThreadPool {
         }
     }
 
-    /// Runs `f` on every item and returns the results in input order.
+    /// Runs `f` on every item and returns each item's outcome, in input order.
     ///
-    /// All items are queued first, then collected. Each result is the value or why there is
-    /// none, as for [`AsyncResult::get`]; items submitted after the pool closed are
+    /// Every item is queued (the input is read to its end first), then `map` waits for *all*
+    /// of them: a panicking item does not cut the wait short, so when `map` returns no task of
+    /// it is still running. Each outcome is the value or why there is none, as for
+    /// [`AsyncResult::get`]; items submitted after the pool closed are
     /// [`TaskError::Rejected`]. So if the pool is terminated while `map` runs, the results
     /// read, in input order: values (or `Panicked`), then `Cancelled`, then `Rejected`.
+    ///
+    /// Python's `map` raises the first failure instead; collecting into
+    /// `Result<Vec<T>, TaskError>` gives that — all the values, or the first failure in input
+    /// order — as does [`map_async`](Self::map_async)`(..).get()`. No items: an empty `Vec`,
+    /// at once.
     ///
     /// # Examples
     ///
@@ -284,6 +380,9 @@ impl ThreadPool {
     /// let pool = racelab::ThreadPool::new(3).unwrap();
     /// let lengths = pool.map(|s: &str| s.len(), ["a", "bb", "ccc"]);
     /// assert_eq!(lengths, [Ok(1), Ok(2), Ok(3)]);
+    /// // Python's shape: the values, or the first failure in input order.
+    /// let all: Result<Vec<usize>, _> = lengths.into_iter().collect();
+    /// assert_eq!(all, Ok(vec![1, 2, 3]));
     /// ```
     pub fn map<I, F, T>(&self, f: F, items: I) -> Vec<Result<T, TaskError>>
     where
@@ -292,18 +391,224 @@ impl ThreadPool {
         F: Fn(I::Item) -> T + Send + Sync + 'static,
         T: Send + 'static,
     {
+        self.map_group(f, items, None).into_each()
+    }
+
+    /// Queues `f` on every item and returns at once: Python's `map_async`. The
+    /// [`MapResult`] is ready when every item is resolved; its `get` gives all the values in
+    /// input order, or the first failure in input order.
+    ///
+    /// Never refuses as a whole: items the pool refuses (it was closed) are
+    /// [`TaskError::Rejected`], as for [`map`](Self::map). No items: a result that is ready at
+    /// once, with no values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
+    /// use racelab::TaskError;
+    ///
+    /// let pool = racelab::ThreadPool::new(2).unwrap();
+    /// let doubled = pool.map_async(|i: i32| i * 2, [1, 2, 3]);
+    /// assert_eq!(doubled.get(), Ok(vec![2, 4, 6]));
+    ///
+    /// pool.close();
+    /// let refused = pool.map_async(|i: i32| i * 2, [1, 2, 3]);
+    /// assert_eq!(refused.get(), Err(TaskError::Rejected));
+    /// ```
+    pub fn map_async<I, F, T>(&self, f: F, items: I) -> MapResult<T>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        self.map_group(f, items, None)
+    }
+
+    /// [`map_async`](Self::map_async) with Python's `callback` and `error_callback`: once
+    /// every item is resolved, `on_ok` runs with all the values in input order, or `on_err`
+    /// with the first failure in input order — exactly one of them, once, before the result
+    /// is ready.
+    ///
+    /// It runs on the thread that resolves the last item: normally the worker that ran it;
+    /// the thread that called [`terminate`](Self::terminate) if that cancelled the last one;
+    /// the calling thread, before `map_async_with` returns, when no item was queued (no items,
+    /// or a closed pool). A callback that panics is caught, and `get` returns
+    /// [`TaskError::CallbackPanicked`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
+    /// use racelab::sync::atomic::{AtomicUsize, Ordering};
+    /// use racelab::sync::Arc;
+    ///
+    /// let pool = racelab::ThreadPool::new(2).unwrap();
+    /// let total = Arc::new(AtomicUsize::new(0));
+    /// let on_ok = {
+    ///     let total = Arc::clone(&total);
+    ///     move |values: &[usize]| total.store(values.iter().sum(), Ordering::Relaxed)
+    /// };
+    /// let lengths = pool.map_async_with(
+    ///     |s: &str| s.len(),
+    ///     ["a", "bb", "ccc"],
+    ///     on_ok,
+    ///     |err| eprintln!("an item failed: {err}"),
+    /// );
+    /// assert_eq!(lengths.get(), Ok(vec![1, 2, 3]));
+    /// assert_eq!(total.load(Ordering::Relaxed), 6); // ran before `get` returned
+    /// ```
+    pub fn map_async_with<I, F, T, OnOk, OnErr>(
+        &self,
+        f: F,
+        items: I,
+        on_ok: OnOk,
+        on_err: OnErr,
+    ) -> MapResult<T>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+        T: Send + 'static,
+        OnOk: FnOnce(&[T]) + Send + 'static,
+        OnErr: FnOnce(&TaskError) + Send + 'static,
+    {
+        let callback: MapCallback<T> = Box::new(move |outcome| match outcome {
+            Ok(values) => on_ok(values),
+            Err(err) => on_err(err),
+        });
+        self.map_group(f, items, Some(callback))
+    }
+
+    fn map_group<I, F, T>(&self, f: F, items: I, callback: Option<MapCallback<T>>) -> MapResult<T>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        let items: Vec<I::Item> = items.into_iter().collect();
         let f = Arc::new(f);
-        let pending: Vec<_> = items
-            .into_iter()
-            .map(|item| {
-                let f = Arc::clone(&f);
-                self.apply_async(move || f(item)).ok()
-            })
-            .collect();
-        pending
-            .into_iter()
-            .map(|result| result.map_or(Err(TaskError::Rejected), AsyncResult::get))
-            .collect()
+        // Declared before `submitting`, so dropped after it: the items never queued are
+        // rejected before their values are dropped.
+        let mut items = items.into_iter();
+        let (mut submitting, result) = Group::start(items.len(), callback);
+        for item in items.by_ref() {
+            let f = Arc::clone(&f);
+            let task = Task::with_sink(move || f(item), submitting.item());
+            if let Err(task) = self.submit(task) {
+                task.reject();
+                break;
+            }
+        }
+        // The submitter's step of the countdown (and `Rejected` for the items not queued).
+        drop(submitting);
+        MapResult::new(result)
+    }
+
+    /// [`map`](Self::map) for a function of several arguments, each item a tuple of them:
+    /// Python's `starmap`. `f` may be any `Fn` of 1 to 6 arguments (see [`StarFn`]).
+    ///
+    /// In Rust, `map` over tuples with a closure that destructures its argument
+    /// (`|(a, b)| a + b`) does the same; `starmap` takes the function as it is written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
+    /// fn power(base: u64, exp: u32) -> u64 {
+    ///     base.pow(exp)
+    /// }
+    ///
+    /// let pool = racelab::ThreadPool::new(2).unwrap();
+    /// let powers = pool.starmap(power, [(2, 10), (3, 3), (10, 0)]);
+    /// assert_eq!(powers, [Ok(1024), Ok(27), Ok(1)]);
+    /// ```
+    pub fn starmap<I, F, T>(&self, f: F, items: I) -> Vec<Result<T, TaskError>>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        F: StarFn<I::Item, Output = T> + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        self.map(move |args| f.call_with(args), items)
+    }
+
+    /// [`map_async`](Self::map_async) for a function of several arguments: Python's
+    /// `starmap_async`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
+    /// let pool = racelab::ThreadPool::new(2).unwrap();
+    /// let sums = pool.starmap_async(|a: i32, b: i32| a + b, [(1, 2), (3, 4)]);
+    /// assert_eq!(sums.get(), Ok(vec![3, 7]));
+    /// ```
+    pub fn starmap_async<I, F, T>(&self, f: F, items: I) -> MapResult<T>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        F: StarFn<I::Item, Output = T> + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        self.map_async(move |args| f.call_with(args), items)
+    }
+
+    /// A lazy [`map`](Self::map): an iterator of each item's outcome, in input order, whose
+    /// `next` blocks until the next item is resolved. Python's `imap`.
+    ///
+    /// The input is pulled as results are taken: [`Imap`] keeps twice
+    /// [`workers`](Self::workers) items in flight, starting now, so the workers stay busy while
+    /// the caller handles a result, and an endless input is fine. A panicking item is its own
+    /// `Err` and the iteration goes on. Once the pool refuses an item (it was closed), that item
+    /// is [`TaskError::Rejected`] and the iterator ends after it. No items: an iterator that
+    /// ends at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
+    /// let pool = racelab::ThreadPool::new(4).unwrap();
+    /// // An endless input: only the first few items are ever queued.
+    /// let first: Vec<_> = pool.imap(|n: u64| n * n, 1..).take(5).collect();
+    /// assert_eq!(first, [Ok(1), Ok(4), Ok(9), Ok(16), Ok(25)]);
+    /// ```
+    pub fn imap<I, F, T>(&self, f: F, items: I) -> Imap<'_, I::IntoIter, F, T>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        Imap::new(self, f, items.into_iter())
+    }
+
+    /// As [`imap`](Self::imap), but the outcomes come in the order the items finish: Python's
+    /// `imap_unordered`. Pair each item with its input (`|(i, x)| (i, f(x))` over
+    /// `items.enumerate()`) to tell them apart.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
+    /// let pool = racelab::ThreadPool::new(3).unwrap();
+    /// let mut squares: Vec<u32> = pool
+    ///     .imap_unordered(|n: u32| n * n, [3, 1, 2])
+    ///     .collect::<Result<_, _>>()
+    ///     .unwrap();
+    /// squares.sort_unstable(); // finishing order is the workers'
+    /// assert_eq!(squares, [1, 4, 9]);
+    /// ```
+    pub fn imap_unordered<I, F, T>(&self, f: F, items: I) -> ImapUnordered<'_, I::IntoIter, F, T>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        ImapUnordered::new(self, f, items.into_iter())
     }
 
     /// Stops accepting tasks. Queued tasks still run; workers exit once the queue is empty.

@@ -1,9 +1,11 @@
 //! The pool's scenarios: every result delivered once, `close`/`join`, `terminate` racing the
 //! workers, a panicking task, `Drop` with queued work, and the lifecycle races — `close`,
 //! `terminate` and `Drop` racing submitters, `close` racing `terminate`, the last handle
-//! dropped inside a task.
+//! dropped inside a task; and the rest of Python's pool — `imap` in order, `imap_unordered`
+//! each once, a callback exactly once while `terminate` races it, a timed wait racing its task.
 
 use std::panic::{self, AssertUnwindSafe};
+use std::time::Duration;
 
 use racelab::sync::atomic::{AtomicUsize, Ordering};
 use racelab::sync::{thread, Arc};
@@ -414,4 +416,141 @@ pub fn last_handle_dropped_in_a_task(workers: usize, tasks: usize) {
             "follow-up of task {id} lost"
         );
     }
+}
+
+// ---- the rest of Python's pool: imap, imap_unordered, callbacks, timed waits ----
+
+/// `imap` yields every item's value in input order, whatever order the workers finish in.
+pub fn imap_in_order(workers: usize, items: usize) {
+    let pool = ThreadPool::new(workers).unwrap();
+    let results: Vec<_> = pool.imap(|i: usize| i * 10, 0..items).collect();
+    let expected: Vec<Result<usize, TaskError>> = (0..items).map(|i| Ok(i * 10)).collect();
+    assert_eq!(results, expected, "imap out of input order");
+}
+
+/// `imap_unordered` yields every item's value exactly once (in some order), and then ends.
+pub fn imap_unordered_each_once(workers: usize, items: usize) {
+    let pool = ThreadPool::new(workers).unwrap();
+    let mut values: Vec<usize> = pool
+        .imap_unordered(|i: usize| i * 10, 0..items)
+        .map(|outcome| outcome.expect("no item fails"))
+        .collect();
+    values.sort_unstable();
+    let expected: Vec<usize> = (0..items).map(|i| i * 10).collect();
+    assert_eq!(values, expected, "an item lost or delivered twice");
+}
+
+/// How often each callback ran. `Relaxed`: the scenarios read the counts after `get`, and a
+/// callback runs before its result is resolved, which `get` acquires (the result slot's
+/// Release/Acquire), so every count a callback made is visible by then.
+struct Callbacks {
+    ok: AtomicUsize,
+    err: AtomicUsize,
+}
+
+impl Callbacks {
+    fn new() -> Arc<Self> {
+        Arc::new(Callbacks {
+            ok: AtomicUsize::new(0),
+            err: AtomicUsize::new(0),
+        })
+    }
+
+    fn counts(&self) -> (usize, usize) {
+        (
+            self.ok.load(Ordering::Relaxed),
+            self.err.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// `apply_async_with` while another thread terminates the pool: the task runs (`on_ok`) or is
+/// cancelled (`on_err` with `Cancelled`) — exactly one callback, once, and before `get`
+/// returns the matching outcome.
+pub fn callback_once_racing_terminate(workers: usize) {
+    let pool = Arc::new(ThreadPool::new(workers).unwrap());
+    let calls = Callbacks::new();
+    let (on_ok, on_err) = (Arc::clone(&calls), Arc::clone(&calls));
+    let result = pool
+        .apply_async_with(
+            || 7usize,
+            move |value: &usize| {
+                assert_eq!(*value, 7);
+                on_ok.ok.fetch_add(1, Ordering::Relaxed);
+            },
+            move |err: &TaskError| {
+                assert_eq!(*err, TaskError::Cancelled);
+                on_err.err.fetch_add(1, Ordering::Relaxed);
+            },
+        )
+        .unwrap();
+    let terminator = {
+        let pool = Arc::clone(&pool);
+        thread::spawn(move || pool.terminate())
+    };
+    match result.get() {
+        Ok(7) => assert_eq!(calls.counts(), (1, 0), "on_ok once, before get"),
+        Err(TaskError::Cancelled) => assert_eq!(calls.counts(), (0, 1), "on_err once, before get"),
+        other => panic!("unexpected outcome {other:?}"),
+    }
+    terminator.join().unwrap();
+    pool.join().unwrap();
+    let (ok, err) = calls.counts();
+    assert_eq!(ok + err, 1, "a callback ran again after get");
+}
+
+/// `map_async_with` while another thread terminates the pool: once every item is resolved,
+/// exactly one callback runs — `on_ok` with every value in order, or `on_err` with the first
+/// failure in input order (`Cancelled`) — before `get` returns the matching outcome.
+pub fn map_callback_once_racing_terminate(workers: usize, items: usize) {
+    let pool = Arc::new(ThreadPool::new(workers).unwrap());
+    let calls = Callbacks::new();
+    let (on_ok, on_err) = (Arc::clone(&calls), Arc::clone(&calls));
+    let result = pool.map_async_with(
+        |i: usize| i,
+        0..items,
+        move |values: &[usize]| {
+            assert!(values.iter().copied().eq(0..items), "values out of order");
+            on_ok.ok.fetch_add(1, Ordering::Relaxed);
+        },
+        move |err: &TaskError| {
+            assert_eq!(*err, TaskError::Cancelled);
+            on_err.err.fetch_add(1, Ordering::Relaxed);
+        },
+    );
+    let terminator = {
+        let pool = Arc::clone(&pool);
+        thread::spawn(move || pool.terminate())
+    };
+    match result.get() {
+        Ok(values) => {
+            assert!(values.into_iter().eq(0..items));
+            assert_eq!(calls.counts(), (1, 0), "on_ok once, before get");
+        }
+        Err(TaskError::Cancelled) => assert_eq!(calls.counts(), (0, 1), "on_err once, before get"),
+        Err(other) => panic!("unexpected outcome {other:?}"),
+    }
+    terminator.join().unwrap();
+    pool.join().unwrap();
+    let (ok, err) = calls.counts();
+    assert_eq!(ok + err, 1, "a callback ran again after get");
+}
+
+/// A timed wait racing the task: it times out (and the result comes back, still pending) or
+/// sees the value; a second timed wait after withdrawing, and a plain `get` after that, still
+/// return the value. Nothing is delivered twice or lost.
+pub fn get_timeout_race(workers: usize) {
+    let pool = ThreadPool::new(workers).unwrap();
+    let result = pool.apply_async(|| 5usize).unwrap();
+    let value = match result.get_timeout(Duration::ZERO) {
+        Ok(outcome) => outcome,
+        Err(timed_out) => {
+            let result = timed_out.into_result();
+            if result.wait_timeout(Duration::ZERO) {
+                assert!(result.ready(), "wait_timeout said ready");
+            }
+            result.get()
+        }
+    };
+    assert_eq!(value, Ok(5));
 }
