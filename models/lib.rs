@@ -21,6 +21,7 @@ pub mod lab;
 pub mod abba_deadlock;
 pub mod broken_lock;
 pub mod check_then_act;
+pub mod dining_philosophers;
 pub mod lock_convoy;
 pub mod lost_update;
 pub mod lost_wakeup;
@@ -41,6 +42,7 @@ pub const MODELS: &[&lab::Model] = &[
     &lost_update::MODEL_LOCKED,
     &check_then_act::MODEL,
     &abba_deadlock::MODEL,
+    &dining_philosophers::MODEL,
     &self_deadlock::MODEL,
     &self_deadlock::MODEL_DIRECT,
     &lost_wakeup::MODEL,
