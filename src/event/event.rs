@@ -9,6 +9,8 @@ use crate::trace;
 
 /// State bit: the flag.
 const SET: usize = 1 << SHIFT;
+/// One `set` in the generation count above the flag.
+const GENERATION: usize = SET << 1;
 
 /// Python's `threading.Event`: a flag, initially clear. [`wait`](Self::wait) blocks until the
 /// flag is set; [`set`](Self::set) sets it and wakes every waiting thread; [`clear`](Self::clear)
@@ -62,7 +64,7 @@ const SET: usize = 1 << SHIFT;
 /// condition variable would cost the checker as many scheduling points as the implementation
 /// (a lock, a flag, a wait loop) — under loom with the false deadlocks of its `Condvar`, whose
 /// `wait` consumes the thread's park token (loom issue #422). The implementation is small: a
-/// `wait` on a set flag is one load, a `set` with nobody waiting is one RMW.
+/// `wait` on a set flag is one load, a `set` with nobody waiting is one CAS.
 ///
 /// What its checks prove:
 ///
@@ -73,23 +75,27 @@ const SET: usize = 1 << SHIFT;
 /// | a wait that starts after `clear` blocks until the next `set` | `loom_event_wait_after_clear_blocks` (loom reports the deadlock when no `set` follows) |
 /// | `set` happens-before the return of the waits it wakes | the loom checks: the setter writes a cell each waiter reads, a reported race unless they synchronise |
 pub struct Event {
-    /// The flag above two queue bits.
+    /// A generation count (bits 3 and up: how many times the flag went from clear to set,
+    /// wrapping), the flag, and two queue bits.
     ///
-    /// | `SET` | `WAITERS` | `QUEUE_LOCKED` | meaning |
-    /// |---|---|---|---|
-    /// | 0 | 0 | 0 | clear, nobody waiting |
-    /// | 0 | 1 | 0 | clear; threads parked in the queue |
-    /// | 1 | 0 | 0 | set; nobody waits (a `wait` returns at once) |
-    /// | 1 | 1 | 0 | just set; the setter is on its way to wake the queue |
-    /// | x | x | 1 | a thread owns the queue: a waiter queueing (only taken with the flag clear), the setter detaching every waiter, or a timed-out waiter leaving |
+    /// | generation | `SET` | `WAITERS` | `QUEUE_LOCKED` | meaning |
+    /// |---|---|---|---|---|
+    /// | g | 0 | 0 | 0 | clear, nobody waiting |
+    /// | g | 0 | 1 | 0 | clear; threads parked in the queue |
+    /// | g | 1 | 0 | 0 | set; nobody waits (a `wait` returns at once) |
+    /// | g | 1 | 1 | 0 | just set; the setter is on its way to wake the queue |
+    /// | g | x | x | 1 | a thread owns the queue: a waiter queueing (only taken with the flag clear), the setter detaching every waiter, or a timed-out waiter leaving |
     ///
-    /// A waiter queues only while it sees the flag clear and gives the queue up with a CAS that
-    /// sets `WAITERS` only if the flag is still clear (else it takes its node back out and
-    /// returns). `set` sets the flag with one RMW and wakes the queue if the value it replaced
-    /// had `WAITERS`: the word's modification order puts the two one way or the other, so no
-    /// waiter sleeps through a `set` (`queue.rs`, "Why no wake-up is lost"). `set` wakes the
-    /// nodes it detached whatever the flag becomes later: that is why `clear` after `set`
-    /// still lets them go.
+    /// `set` moves the flag from clear to set and the generation on by one in one CAS. A
+    /// waiter queues only while it sees the flag clear, and gives the queue up with a CAS that
+    /// sets `WAITERS` only if the generation is still the one it saw (else it takes its node
+    /// back out and returns: a `set` ran during its wait, even if a `clear` has hidden the
+    /// flag again). `set` wakes the queue if the value its CAS replaced had `WAITERS`: the
+    /// word's modification order puts the two CASes one way or the other, so no waiter sleeps
+    /// through a `set` (`queue.rs`, "Why no wake-up is lost"). `set` wakes the nodes it
+    /// detached whatever the flag becomes later: that is why `clear` after `set` still lets
+    /// them go. (The generation wraps after 2⁶¹ sets on 64-bit targets; a waiter would have to
+    /// sleep through exactly that many, between two of its own steps, to miss one.)
     state: AtomicUsize,
     /// The parked waiters, oldest first; owned by whoever set `QUEUE_LOCKED`.
     queue: Queue,
@@ -109,19 +115,34 @@ impl Event {
     /// a `true`, everything the setter did before `set` is visible.
     #[must_use]
     pub fn is_set(&self) -> bool {
-        // Acquire: pairs with the Release RMW in `set`.
+        // Acquire: pairs with the Release CAS in `set`.
         self.state.load(Ordering::Acquire) & SET != 0
     }
 
     /// Sets the flag and wakes every waiting thread. Setting a set flag does nothing more.
     pub fn set(&self) {
-        // Release: publishes what the setter did before; pairs with the Acquire loads that see
-        // the flag (`is_set`, `wait`) and with the AcqRel CAS of a waiter that sees it while
-        // it queues. (Woken waiters synchronise through their node instead: `queue.rs`.)
-        let before = self.state.fetch_or(SET, Ordering::Release);
-        if before & SET != 0 {
-            trace::step(|| "set event (already set)".to_owned());
-            return;
+        // Relaxed: a guess; the CAS below carries the ordering.
+        let mut before = self.state.load(Ordering::Relaxed);
+        loop {
+            if before & SET != 0 {
+                trace::step(|| "set event (already set)".to_owned());
+                return;
+            }
+            // A new generation, and the flag.
+            let new = before.wrapping_add(GENERATION) | SET;
+            // Release: publishes what the setter did before; pairs with the Acquire loads that
+            // see the flag or the new generation (`is_set`, `wait_contended`) and with the
+            // AcqRel CAS of a waiter that sees them while it queues. (Woken waiters
+            // synchronise through their node instead: `queue.rs`.)
+            match self.state.compare_exchange_weak(
+                before,
+                new,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(actual) => before = actual,
+            }
         }
         if before & WAITERS == 0 {
             trace::step(|| "set event".to_owned());
@@ -192,7 +213,7 @@ impl Event {
     fn wait_contended(&self, deadline: Option<crate::semaphore::Deadline>) -> bool {
         let me = thread::current();
         loop {
-            // Acquire: pairs with the Release RMW in `set`.
+            // Acquire: pairs with the Release CAS in `set`.
             let s = self.state.load(Ordering::Acquire);
             if s & SET != 0 {
                 trace::step(|| "wait event: set".to_owned());
@@ -239,12 +260,14 @@ impl Event {
         }
     }
 
-    /// Gives up the queue bit after queueing `waiter`: sets `WAITERS` if the flag is still
-    /// clear (`false`: park), or, if a `set` came in meanwhile, takes the node back out
-    /// (`true`: the wait is over).
+    /// Gives up the queue bit after queueing `waiter`: sets `WAITERS` if no `set` has run
+    /// since the waiter saw the flag clear (the generation is still `seen`'s: `false`, park),
+    /// or, if one came in meanwhile, takes the node back out (`true`: the wait is over — also
+    /// when a `clear` followed that `set`, which the flag alone would not show).
     fn queue_or_return(&self, mut s: usize, waiter: &Waiter) -> bool {
+        let seen = s & !(GENERATION - 1);
         loop {
-            if s & SET == 0 {
+            if s & !(GENERATION - 1) == seen && s & SET == 0 {
                 let new = (s | WAITERS) & !QUEUE_LOCKED;
                 // Release: ends our queue turn (the node we pushed); pairs with the Acquire
                 // CAS of the next queue owner.
@@ -266,7 +289,7 @@ impl Event {
                     WAITERS
                 };
                 let new = (s & !(QUEUE_LOCKED | WAITERS)) | waiters;
-                // AcqRel. Acquire: the flag (pairs with the Release RMW in `set`). Release:
+                // AcqRel. Acquire: the `set` (pairs with the Release CAS in `set`). Release:
                 // ends our queue turn, as above.
                 match self
                     .state
