@@ -1,6 +1,8 @@
 //! The pool under loom, with 2 workers (loom allows 5 threads including main): every result
 //! delivered exactly once, `close`/`join`, `terminate` racing running tasks, a panicking
-//! task, dropping the pool with queued tasks, the last handle dropped inside a task. A lost
+//! task, dropping the pool with queued tasks, the last handle dropped inside a task; `imap` in
+//! order, `imap_unordered` each once, a callback exactly once while `terminate` races it, and a
+//! timed wait racing its task. A lost
 //! wake-up anywhere in the pool or in the lock beneath it leaves a thread parked forever,
 //! which loom reports as a deadlock.
 //!
@@ -80,4 +82,60 @@ fn last_handle_dropped_in_a_task() {
         .preemption_bound(2)
         .time_budget(WHOLE_BOUND)
         .run(|| scenarios::last_handle_dropped_in_a_task(2, 1));
+}
+
+// ---- the rest of Python's pool ----
+
+/// `imap` at 2 workers: the values come in input order whichever worker finishes first, and
+/// every `next` that blocks is woken.
+#[test]
+fn imap_yields_in_input_order() {
+    Explorer::new("loom_pool_imap_in_order")
+        .face(FACE)
+        .preemption_bound(2)
+        .time_budget(WHOLE_BOUND)
+        .run(|| scenarios::imap_in_order(2, 2));
+}
+
+/// `imap_unordered` at 2 workers: the completion queue delivers each item once, and its
+/// consumer's park is never a lost wake-up.
+#[test]
+fn imap_unordered_delivers_each_item_once() {
+    Explorer::new("loom_pool_imap_unordered")
+        .face(FACE)
+        .preemption_bound(2)
+        .time_budget(WHOLE_BOUND)
+        .run(|| scenarios::imap_unordered_each_once(2, 2));
+}
+
+/// `apply_async_with` racing `terminate`: exactly one callback runs, once, before `get`.
+#[test]
+fn callback_runs_exactly_once_racing_terminate() {
+    Explorer::new("loom_pool_callback_once")
+        .face(FACE)
+        .preemption_bound(2)
+        .time_budget(WHOLE_BOUND)
+        .run(|| scenarios::callback_once_racing_terminate(2));
+}
+
+/// `map_async_with` racing `terminate`: the countdown's last step — a worker's or the
+/// terminator's — runs exactly one callback, once, before `get`.
+#[test]
+fn map_callback_runs_exactly_once_racing_terminate() {
+    Explorer::new("loom_pool_map_callback_once")
+        .face(FACE)
+        .preemption_bound(2)
+        .time_budget(WHOLE_BOUND)
+        .run(|| scenarios::map_callback_once_racing_terminate(2, 2));
+}
+
+/// A timed wait racing its task (in loom the timeout is the schedule's choice): withdrawing
+/// never loses the value nor races the writer on the waiter's slot.
+#[test]
+fn get_timeout_races_the_task() {
+    Explorer::new("loom_pool_get_timeout")
+        .face(FACE)
+        .preemption_bound(2)
+        .time_budget(WHOLE_BOUND)
+        .run(|| scenarios::get_timeout_race(1));
 }

@@ -1,7 +1,9 @@
 //! The pool under shuttle: the shared pool scenarios at 3–5 workers (loom stops at 2), and
 //! the lifecycle races — `close`, `terminate` and `Drop` racing one or two submitting threads,
 //! `close` racing `terminate` with two concurrent `join`s, and the last handle to the pool
-//! dropped inside one of its own tasks — each under random and PCT (depth 3) schedules. What
+//! dropped inside one of its own tasks — each under random and PCT (depth 3) schedules; and the
+//! rest of Python's pool at 5 workers (`imap`, `imap_unordered`, callbacks racing `terminate`,
+//! a timed wait racing its task). What
 //! each race asserts is written with it, in `tests/common/scenarios/pool.rs`; the checks here
 //! add that the race went both ways across the schedules ([`Tally`]).
 //!
@@ -23,7 +25,9 @@ use racelab::Face;
 // `racelab::face`).
 const FACE: Face = Face::Implementation;
 
-/// Schedules per check. All of this file's checks together take about 10 s of CPU in release.
+/// Schedules per check. The lifecycle and shared-scenario checks together take about 10 s of
+/// CPU in release; the ten rest-of-pool checks (5 workers, up to 15 items) about 55 s more
+/// (measured on a loaded 2-core machine: 1.8–10.5 s each).
 const POOL_SCHEDULES: usize = 5_000;
 
 // ---- the shared scenarios, at shuttle scale ----
@@ -38,6 +42,23 @@ random_and_pct! {
         || scenarios::pool_panicking_task(3);
     drop_with_queued: "shuttle_pool_drop_queued_3x6", POOL_SCHEDULES,
         || scenarios::pool_drop_with_queued(3, 6);
+}
+
+// ---- the rest of Python's pool, at 5 workers ----
+
+random_and_pct! {
+    /// 15 items through a window of 10: the refill path runs while workers finish.
+    imap_in_order: "shuttle_pool_imap_in_order_5x15", POOL_SCHEDULES,
+        || scenarios::imap_in_order(5, 15);
+    imap_unordered: "shuttle_pool_imap_unordered_5x15", POOL_SCHEDULES,
+        || scenarios::imap_unordered_each_once(5, 15);
+    callback_once: "shuttle_pool_callback_once_5", POOL_SCHEDULES,
+        || scenarios::callback_once_racing_terminate(5);
+    map_callback_once: "shuttle_pool_map_callback_once_5x10", POOL_SCHEDULES,
+        || scenarios::map_callback_once_racing_terminate(5, 10);
+    /// In shuttle the timeout is the schedule's choice (see `AsyncResult::wait_timeout`).
+    get_timeout: "shuttle_pool_get_timeout_5", POOL_SCHEDULES,
+        || scenarios::get_timeout_race(5);
 }
 
 // ---- lifecycle races ----
