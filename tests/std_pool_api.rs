@@ -699,6 +699,30 @@ fn a_panicking_callback_is_callback_panicked_and_the_worker_serves_on() {
     });
 }
 
+/// `on_err` panicking while `terminate` cancels its task (on the terminating thread): caught
+/// there too — `terminate` returns normally, every idle worker is still woken — and the result
+/// says so.
+#[test]
+fn a_callback_panicking_on_the_terminating_thread_is_callback_panicked() {
+    within(|| {
+        racelab::check::quiet_panics("callback: ");
+        let (pool, gate, running) = gated_pool();
+        let queued = pool
+            .apply_async_with(|| 1, |_| {}, |_| panic!("callback: cancelled"))
+            .unwrap();
+        pool.terminate();
+        assert_eq!(
+            queued.get(),
+            Err(TaskError::CallbackPanicked {
+                message: "callback: cancelled".to_owned()
+            })
+        );
+        gate.open();
+        assert_eq!(running.get(), Ok(GATE_TASK));
+        pool.join().unwrap();
+    });
+}
+
 #[test]
 fn map_async_with_runs_on_ok_once_with_every_value_before_get_returns() {
     within(|| {

@@ -1,7 +1,7 @@
 //! [`Sleeper`]: how an idle worker parks, and how a waker lets it go.
 
 use crate::sync::internal::atomic::{AtomicBool, Ordering};
-use crate::sync::thread::{self, Thread};
+use crate::sync::internal::thread::{self, Thread};
 use crate::sync::Arc;
 
 /// A parked idle worker: its thread, and a flag that says "stop parking".
@@ -31,6 +31,10 @@ use crate::sync::Arc;
 ///
 /// So once `prepare` has run, the only `true` left to read is this round's, and the `unpark`
 /// after it makes the `park` that would otherwise wait for it return.
+///
+/// The consumer of an `imap_unordered` iterator parks the same way, with its completion
+/// queue's lock in the pool's lock's place (see `imap.rs`); it takes a fresh `Sleeper` for
+/// each wait, so a stale `true` can only be an older sleeper's.
 pub(crate) struct Sleeper {
     thread: Thread,
     /// `true` once a waker has taken this sleeper off the idle list (see the protocol above).
