@@ -23,7 +23,8 @@ use super::{worker, PoolError, SubmitError, TaskError};
 /// [`map_async`](ThreadPool::map_async) for one pending [`MapResult`];
 /// [`imap`](ThreadPool::imap) and [`imap_unordered`](ThreadPool::imap_unordered) for lazy
 /// iterators; [`apply_async_with`](ThreadPool::apply_async_with) and
-/// [`map_async_with`](ThreadPool::map_async_with) for Python's callbacks. Shut down with [`close`](ThreadPool::close) (queued tasks still run) or
+/// [`map_async_with`](ThreadPool::map_async_with) for Python's callbacks. Shut down with
+/// [`close`](ThreadPool::close) (queued tasks still run) or
 /// [`terminate`](ThreadPool::terminate) (queued tasks resolve [`TaskError::Cancelled`]), then
 /// [`join`](ThreadPool::join). Dropping the pool closes and joins it, so queued work is not
 /// lost.
@@ -32,9 +33,10 @@ use super::{worker, PoolError, SubmitError, TaskError};
 ///
 /// # Deadlocks
 ///
-/// A task may submit to its own pool. A task that *waits* (`get`, `wait`, `apply`, `map`) for
-/// another task of the same pool holds its worker until that task runs; if every worker waits
-/// like this on tasks still queued, the pool deadlocks, as Python's does (the
+/// A task may submit to its own pool. A task that *waits* (`get`, `wait`, `apply`, `map`, an
+/// imap's `next`, a [`MapResult`]'s `get`) for another task of the same pool holds its worker
+/// until that task runs; if every worker waits like this on tasks still queued, the pool
+/// deadlocks, as Python's does (the
 /// `pool_starvation` model shows it). Only [`terminate`](ThreadPool::terminate) resolves it —
 /// the queued tasks resolve `Cancelled`; `close`, `join` and `Drop` wait forever.
 ///
