@@ -5,7 +5,9 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`sync`] | the backend facade: std, loom or shuttle behind one set of names |
-//! | [`lock`] | [`RawLock`] (`acquire` / `release`) and [`Lock<T>`] + [`LockGuard`] |
+//! | [`lock`] | [`RawLock`] (`acquire` / `release`), [`Lock<T>`] + [`LockGuard`], and [`RLock`] (reentrant) |
+//! | [`condition`] | [`Condition`]: Python's `threading.Condition`, std's `Condvar` shape, FIFO wake-ups |
+//! | [`barrier`] | [`Barrier`]: Python's `threading.Barrier` (arrival index, action, abort, reset) |
 //! | [`pool`] | [`ThreadPool`], [`AsyncResult`], [`TaskError`], [`PoolError`] |
 //! | [`semaphore`] | [`Semaphore`], [`BoundedSemaphore`] + [`OverReleaseError`] (Python's `threading` semaphores) |
 //! | [`event`] | [`Event`] (Python's `threading.Event`) |
@@ -29,7 +31,9 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+pub mod barrier;
 pub mod check;
+pub mod condition;
 pub mod event;
 pub mod face;
 pub mod lock;
@@ -39,8 +43,10 @@ pub mod semaphore;
 pub mod sync;
 pub mod trace;
 
+pub use barrier::{Barrier, BarrierError, BrokenBarrier};
+pub use condition::Condition;
 pub use event::Event;
 pub use face::Face;
-pub use lock::{Lock, LockGuard, RawLock, ReleaseError};
+pub use lock::{Lock, LockGuard, RLock, RLockReleaseError, RawLock, ReleaseError};
 pub use pool::{AsyncResult, PoolError, SubmitError, TaskError, ThreadPool};
 pub use semaphore::{BoundedSemaphore, OverReleaseError, Semaphore};

@@ -204,3 +204,12 @@ impl<T: ?Sized + fmt::Display> fmt::Display for LockGuard<'_, T> {
         fmt::Display::fmt(&**self, f)
     }
 }
+
+impl<'a, T: ?Sized> LockGuard<'a, T> {
+    /// The lock this guard holds: [`Condition::wait`](crate::Condition::wait) releases it (by
+    /// dropping the guard) and takes it again.
+    #[inline]
+    pub(crate) fn lock_ref(&self) -> &'a Lock<T> {
+        self.lock
+    }
+}

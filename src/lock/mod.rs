@@ -16,12 +16,14 @@
 mod error;
 mod guard;
 mod raw;
+mod rlock;
 #[cfg(any(loom, shuttle))]
 mod spec;
 
 pub use error::ReleaseError;
 pub use guard::{Lock, LockGuard};
 pub use raw::RawLock;
+pub use rlock::{RLock, RLockReleaseError};
 
 /// loom's spec face: drops the lock guards that threads released while unwinding (see
 /// `spec::Unwound`). A no-op in other builds.
