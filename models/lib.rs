@@ -21,6 +21,7 @@ pub mod lab;
 pub mod abba_deadlock;
 pub mod broken_lock;
 pub mod check_then_act;
+pub mod event_cleared;
 pub mod dining_philosophers;
 pub mod lock_convoy;
 pub mod lost_update;
@@ -29,6 +30,7 @@ pub mod missing_release;
 pub mod pool_starvation;
 pub mod relaxed_publication;
 pub mod self_deadlock;
+pub mod semaphore_leak;
 pub mod shutdown_race;
 pub mod tutorial_example;
 
@@ -38,6 +40,7 @@ pub const MODELS: &[&lab::Model] = &[
     &lock_convoy::MODEL,
     &missing_release::MODEL,
     &missing_release::MODEL_PANIC,
+    &semaphore_leak::MODEL,
     &lost_update::MODEL,
     &lost_update::MODEL_LOCKED,
     &check_then_act::MODEL,
@@ -47,6 +50,7 @@ pub const MODELS: &[&lab::Model] = &[
     &self_deadlock::MODEL_DIRECT,
     &lost_wakeup::MODEL,
     &lost_wakeup::MODEL_NO_RECHECK,
+    &event_cleared::MODEL,
     &pool_starvation::MODEL,
     &shutdown_race::MODEL,
     &relaxed_publication::MODEL,

@@ -152,6 +152,7 @@ model_tests! {
     lock_convoy => racelab_models::lock_convoy::MODEL;
     missing_release => racelab_models::missing_release::MODEL;
     missing_release_panic => racelab_models::missing_release::MODEL_PANIC;
+    semaphore_leak => racelab_models::semaphore_leak::MODEL;
     lost_update => racelab_models::lost_update::MODEL;
     lost_update_locked => racelab_models::lost_update::MODEL_LOCKED;
     check_then_act => racelab_models::check_then_act::MODEL;
@@ -161,6 +162,7 @@ model_tests! {
     self_deadlock_direct => racelab_models::self_deadlock::MODEL_DIRECT;
     lost_wakeup => racelab_models::lost_wakeup::MODEL;
     lost_wakeup_no_recheck => racelab_models::lost_wakeup::MODEL_NO_RECHECK;
+    event_cleared => racelab_models::event_cleared::MODEL;
     pool_starvation => racelab_models::pool_starvation::MODEL;
     shutdown_race => racelab_models::shutdown_race::MODEL;
     relaxed_publication => racelab_models::relaxed_publication::MODEL;
