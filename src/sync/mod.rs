@@ -13,6 +13,27 @@
 //! The std side adapts to loom's API (as tokio's `loom/std` does): [`cell::UnsafeCell`] has
 //! loom's `with` / `with_mut` on every backend, so algorithm code carries no cfg.
 //!
+//! # std's names, for your crate
+//!
+//! A crate written against `std::sync` switches to racelab by changing its `use` line:
+//! [`Mutex`], [`MutexGuard`], [`RwLock`] and its guards, [`Condvar`], [`Barrier`], [`Once`],
+//! [`OnceLock`], [`LazyLock`], [`mpsc`], and the error types [`LockResult`], [`PoisonError`],
+//! [`TryLockError`], [`TryLockResult`] have std's names and signatures under every backend.
+//!
+//! | std name | std build | loom and shuttle builds |
+//! |---|---|---|
+//! | `Mutex`, `MutexGuard` | std's | racelab's spec lock (one scheduling point per operation, the checker's blocking, lock rows and wait-for cycles), the checker's `UnsafeCell`, std's poisoning |
+//! | `Condvar` | std's | a FIFO of per-waiter gates (spec locks, never parks): lost notifies are lost, waits block in the checker; `wait_timeout` may time out at any point the checker picks |
+//! | `RwLock` and guards | std's | reader count and writer flag on the facade's mutex and condvar; writers waiting keep readers out; std's poisoning |
+//! | `Barrier` | std's | count and generation on the facade's mutex and condvar; reusable |
+//! | `Once`, `OnceLock`, `LazyLock` | std's | a state on the facade's mutex and condvar; the initialiser runs once, outside the lock |
+//! | `mpsc` | std's | a queue on the facade's mutex and condvars; std's disconnection errors; `sync_channel(0)` a rendezvous |
+//! | `LockResult`, `PoisonError`, `TryLockError`, `TryLockResult`, `mpsc`'s errors | std's | std's |
+//!
+//! In checker builds the constructors are not `const` (a checker's objects belong to one
+//! execution, so a `static` cannot hold one). In std builds they are std's own types: no cost,
+//! and a function that takes a `std::sync::Mutex<i32>` takes a `racelab::sync::Mutex<i32>`.
+//!
 //! A stray `std::sync` or `std::thread` import would silently escape the checkers; clippy's
 //! `disallowed-types` / `disallowed-methods` (see `clippy.toml`) flag one anywhere outside this
 //! module.
@@ -42,6 +63,13 @@ mod shuttle_impl;
 use shuttle_impl as imp;
 
 pub use imp::{atomic, cell, hint, thread, Arc};
+
+mod facade;
+pub use facade::{
+    mpsc, Barrier, BarrierWaitResult, Condvar, LazyLock, LockResult, Mutex, MutexGuard, Once,
+    OnceLock, OnceState, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError,
+    TryLockResult, WaitTimeoutResult,
+};
 
 /// The checker's own atomics and `UnsafeCell`, never traced: what racelab's primitives are
 /// built on. Their own events say what they do (`acquire L1`, `start task 2`); a row for every

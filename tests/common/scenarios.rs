@@ -3,6 +3,7 @@
 //! racelab); every tier calls the same function: `std_*.rs` on real threads, `loom_*.rs`
 //! exhaustively, `shuttle_*.rs` on random and PCT schedules.
 
+pub mod facade;
 mod lock;
 mod pool;
 mod tutorial;
