@@ -172,14 +172,37 @@ impl Failure {
         self
     }
 
-    /// The swimlane of the failing execution, 120 columns wide, with the failure marked.
+    /// The swimlane of the failing execution, 120 columns wide, with the failure marked: its
+    /// last row names the thread that failed and where, `FAILED in t2 at src/x.rs:12: panic:
+    /// ...` (a deadlock has no one failing thread: `FAILED: deadlock: ...`).
     pub fn swimlane(&self) -> String {
         let headline = if self.message.starts_with(self.kind.name()) {
             self.message.clone()
         } else {
             format!("{}: {}", self.kind, self.message)
         };
-        self.trace.render(120, Some(&headline))
+        let thread = self.failed_thread();
+        self.trace
+            .render_failure(120, thread, self.location.as_deref(), &headline)
+    }
+
+    /// The thread that failed, as an index into the trace's threads: the one that panicked or
+    /// made the racing access. `None` for a deadlock (every thread is stuck) and where the
+    /// trace does not say.
+    fn failed_thread(&self) -> Option<usize> {
+        match self.kind {
+            FailureKind::Deadlock | FailureKind::Leak => None,
+            _ => self.trace.failed,
+        }
+    }
+
+    /// The name of the thread that failed (`"t2"`), where the trace says (see
+    /// [`swimlane`](Self::swimlane)).
+    #[must_use]
+    pub fn thread(&self) -> Option<&str> {
+        self.failed_thread()
+            .and_then(|t| self.trace.threads.get(t))
+            .map(String::as_str)
     }
 }
 

@@ -33,6 +33,9 @@ pub(crate) fn encode(c: &Captured, chosen: bool) -> String {
     for step in &c.trace.steps {
         out.push_str(&format!("step={}\t{}\n", step.thread, escape(&step.event)));
     }
+    if let Some(failed) = c.trace.failed {
+        out.push_str(&format!("failed={failed}\n"));
+    }
     for w in &c.wait_for {
         out.push_str(&format!(
             "wait={}\t{}\t{}\t{}\n",
@@ -126,6 +129,7 @@ fn decode_block(block: &str) -> Option<(Captured, bool)> {
             "message" => c.message = unescape(value),
             "location" => c.location = Some(unescape(value)),
             "thread" => c.trace.threads.push(unescape(value)),
+            "failed" => c.trace.failed = Some(value.parse().ok()?),
             "step" => {
                 let (thread, event) = value.split_once('\t')?;
                 c.trace.steps.push(Step {
@@ -203,6 +207,7 @@ mod tests {
                         event: "acquire b\nthen c=d".to_owned(),
                     },
                 ],
+                failed: Some(1),
             },
             wait_for: vec![
                 WaitFor {

@@ -47,6 +47,10 @@ compile_error!("racelab: `--cfg loom` and `--cfg shuttle` are exclusive; build w
 #[cfg(not(loom))]
 mod std_cell;
 
+mod named;
+#[cfg(any(loom, shuttle))]
+mod traced;
+
 #[cfg(not(any(loom, shuttle)))]
 mod std_impl;
 #[cfg(not(any(loom, shuttle)))]
@@ -71,12 +75,12 @@ pub use facade::{
     TryLockResult, WaitTimeoutResult,
 };
 
-/// The checker's own atomics and `UnsafeCell`, never traced: what racelab's primitives are
-/// built on. Their own events say what they do (`acquire L1`, `start task 2`); a row for every
-/// CAS inside the lock would drown the program's own steps. Programs use [`atomic`] and
-/// [`cell`].
+/// The checker's own atomics, `UnsafeCell` and threads, never traced: what racelab's
+/// primitives are built on. Their own events say what they do (`acquire lock#1`, `start task
+/// 2`); a row for every CAS inside the lock would drown the program's own steps. Programs use
+/// [`atomic`], [`cell`] and [`thread`].
 pub(crate) mod internal {
-    pub(crate) use super::imp::{atomic, cell};
+    pub(crate) use super::imp::raw::{atomic, cell, thread};
 }
 
 /// The name of the active backend: `"std"`, `"loom"` or `"shuttle"`.

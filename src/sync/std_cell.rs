@@ -14,6 +14,14 @@ impl<T> UnsafeCell<T> {
         Self(std::cell::UnsafeCell::new(value))
     }
 
+    /// Wraps `value`, called `name` in a checker build's traces (std builds ignore the name).
+    #[inline]
+    #[cfg_attr(shuttle, allow(dead_code))] // shuttle: the traced cell wraps this one
+    pub const fn named(name: &str, value: T) -> Self {
+        let _ = name;
+        Self::new(value)
+    }
+
     /// Unwraps the value.
     #[inline]
     pub fn into_inner(self) -> T {
@@ -32,5 +40,14 @@ impl<T: ?Sized> UnsafeCell<T> {
     #[inline(always)]
     pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
         f(self.0.get())
+    }
+}
+
+// std builds: `trace::label(&cell, "data")` compiles and names nothing.
+#[cfg(not(any(loom, shuttle)))]
+impl<T: ?Sized> crate::trace::Traced for UnsafeCell<T> {
+    #[inline(always)]
+    fn trace_key(&self) -> usize {
+        0
     }
 }

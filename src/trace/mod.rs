@@ -1,18 +1,31 @@
 //! Event recording in checker builds, and the swimlane that shows a failing interleaving.
 //!
-//! Under loom and shuttle, racelab records what each model thread does: lock acquire / wait /
-//! release (which lock), pool submit / start / finish / cancel, worker exit, and the notes a
-//! model adds with [`note!`](crate::note). The harness ([`crate::check`]) starts a fresh
-//! recording for every execution and keeps the one that failed, so a failure comes with the
-//! exact interleaving that caused it, rendered by [`Trace::render`] as one column per thread.
+//! Under loom and shuttle, racelab records what each model thread does: every operation on the
+//! facade's atomics ([`crate::sync::atomic`]: `load count = 0 (Relaxed)`, `store ready = true
+//! (Release)`, `compare_exchange state 0 -> 1 ok (Acquire)`, `fetch_add n += 1 -> 3
+//! (Relaxed)`), every `with` / `with_mut` of its [`UnsafeCell`](crate::sync::cell::UnsafeCell)
+//! (`read data`, `write data`), spawn / join / park / unpark of its threads
+//! ([`crate::sync::thread`]), lock acquire / wait / release, pool submit / start / finish /
+//! cancel, worker exit, and the notes a model adds with [`note!`](crate::note). The harness
+//! ([`crate::check`]) starts a fresh recording for every execution and keeps the one that
+//! failed, so a failure comes with the exact interleaving that caused it, rendered by
+//! [`Trace::render`] as one column per thread.
 //!
 //! In std builds every recording call is an empty `#[inline(always)]` function and `note!`
 //! expands to nothing that runs: recording costs nothing there (a benchmark checks it).
 //!
-//! Thread starts show as a thread's first row; threads are named by their `Builder` name
-//! (`racelab-worker-0`, …), `main` for the thread that runs the model, and `t1`, `t2`, … in
-//! order of first appearance otherwise. Locks are `L1`, `L2`, … in order of first use, unless
-//! a model names them with [`label`].
+//! **Threads** are named in spawn order: `main` for the thread that runs the model, then `t1`,
+//! `t2`, … as [`sync::thread`](crate::sync::thread) spawns them (or their `Builder` name), each
+//! column made when its thread is spawned; the parent's column says `spawn t2`, so the swimlane
+//! shows who spawned whom. A thread spawned some other way (the pool's workers, named
+//! `racelab-worker-0`, …) gets its column when it first records.
+//!
+//! **Objects** (locks, atomics, cells) are named at construction ([`Lock::named`](crate::Lock::named),
+//! [`RawLock::named`](crate::RawLock::named), [`Named::named`](crate::sync::atomic::Named) for
+//! atomics, [`UnsafeCell::named`](crate::sync::cell::UnsafeCell::named)), or afterwards with
+//! [`label`]; unnamed ones are `lock#1`, `atomic#1`, `cell#1`, … numbered per kind in order of
+//! creation. A name belongs to the object, not to its address, so it survives a move (into an
+//! `Arc`, a struct), and the numbering is the same under every backend.
 
 mod swimlane;
 mod waitfor;
@@ -37,18 +50,43 @@ pub struct Step {
 /// The recorded interleaving of one execution.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Trace {
-    /// Thread names, one per column, in order of first appearance.
+    /// Thread names, one per column: `main`, then in spawn order.
     pub threads: Vec<String>,
     /// The steps, in the order they happened.
     pub steps: Vec<Step>,
+    /// The thread that was running when the trace was taken (for a failure: the thread that
+    /// failed), an index into `threads`.
+    pub failed: Option<usize>,
 }
 
 impl Trace {
     /// Renders the trace as a plain-text swimlane: one column per thread, one row per step,
     /// at most `width` columns wide (120 is a good terminal width). `failure`, if given, is
-    /// printed as a marked last row.
+    /// printed as a marked last row: `FAILED: {failure}`.
+    ///
+    /// A long trace stays readable: a run of more than a few steps of one thread keeps its
+    /// first and last steps around a `… n more steps of t1` row, and only the last steps before
+    /// the failure are shown, under a row saying how many came before; the last step of the
+    /// failing thread ([`failed`](Self::failed)) is always kept.
     pub fn render(&self, width: usize, failure: Option<&str>) -> String {
-        swimlane::render(self, width, failure)
+        swimlane::render(self, width, failure.map(swimlane::Failed::headline))
+    }
+
+    /// Renders the trace as [`render`](Self::render) does, with a last row that names the
+    /// thread that failed and where: `FAILED in t2 at src/x.rs:12: {headline}`.
+    pub fn render_failure(
+        &self,
+        width: usize,
+        thread: Option<usize>,
+        location: Option<&str>,
+        headline: &str,
+    ) -> String {
+        let failed = swimlane::Failed {
+            thread: thread.and_then(|t| self.threads.get(t)).map(String::as_str),
+            location,
+            headline,
+        };
+        swimlane::render(self, width, Some(failed))
     }
 
     /// `true` if nothing was recorded (always so in std builds).
@@ -57,20 +95,27 @@ impl Trace {
     }
 }
 
-/// Something that can be named in a trace: racelab's locks.
+/// Something that can be named in a trace: racelab's locks and, in checker builds, the
+/// facade's atomics and cells. (In std builds std's atomics implement it too, so a `label`
+/// call needs no cfg.)
 pub trait Traced {
     /// The identity the recorder knows this object by.
     #[doc(hidden)]
     fn trace_key(&self) -> usize;
 }
 
-/// Names a lock in traces (`"fork A"` reads better than `L1`). A no-op in std builds.
+/// Names a lock, an atomic or a cell in traces (`"fork A"` reads better than `lock#1`). The
+/// name belongs to the object: it survives moving the object afterwards. A no-op in std builds.
 ///
 /// # Examples
 ///
 /// ```
+/// use racelab::sync::atomic::AtomicUsize;
+///
 /// let a = racelab::Lock::new(0);
 /// racelab::trace::label(&a, "A");
+/// let count = AtomicUsize::new(0);
+/// racelab::trace::label(&count, "count");
 /// ```
 #[inline(always)]
 pub fn label(object: &impl Traced, name: &str) {
@@ -179,6 +224,48 @@ pub(crate) fn step(text: impl FnOnce() -> String) {
     recorder::record(recorder::Event::Note(text()));
     #[cfg(not(any(loom, shuttle)))]
     let _ = text;
+}
+
+/// A new traced object of `kind` (`"lock"`, `"atomic"`, `"cell"`), named `name` or numbered:
+/// the key its events and [`label`] use.
+#[cfg(any(loom, shuttle))]
+pub(crate) fn object(kind: &'static str, name: Option<&str>) -> usize {
+    recorder::object(kind, name)
+}
+
+/// Records one access to the traced object `key` in the current thread's column:
+/// `text(name)`, formatted only while recording.
+#[cfg(any(loom, shuttle))]
+pub(crate) fn access(key: usize, text: impl FnOnce(&str) -> String) {
+    recorder::access(key, text);
+}
+
+/// Thread events of the facade's threads (checker builds).
+#[cfg(any(loom, shuttle))]
+pub(crate) mod threads {
+    use super::recorder::{self, Event};
+    use crate::sync::internal::thread::ThreadId;
+
+    pub(crate) use recorder::{resumed, spawned, spawning};
+
+    /// The current thread joins the thread in `column`: `join t2`.
+    pub(crate) fn joining(column: Option<usize>) {
+        if let Some(column) = column {
+            recorder::record(Event::Join(column));
+        }
+    }
+
+    /// The current thread parks: `park`, unless its last row already said what it waits for.
+    pub(crate) fn parking() {
+        recorder::record(Event::Park);
+    }
+
+    /// The current thread unparks thread `id`: `unpark t2`.
+    pub(crate) fn unparking(id: ThreadId, name: Option<&str>) {
+        if let Some(column) = recorder::column_of(id, name) {
+            recorder::record(Event::Unpark(column));
+        }
+    }
 }
 
 /// Harness hooks: start a fresh recording, snapshot it on failure.
