@@ -70,7 +70,7 @@ const GENERATION: usize = SET << 1;
 ///
 /// | property | proved by |
 /// |---|---|
-/// | every waiter returns after `set` (no lost wake-up: a waiter left parked is a deadlock) | `tests/loom_event.rs` (every interleaving of 3 threads), `tests/shuttle_event.rs` at 6 threads |
+/// | every waiter returns after `set` (no lost wake-up: a waiter left parked is a deadlock) | `tests/loom_event.rs`: every interleaving of one waiter and the setter, and of two waiters (or two setters) with at most 2 preemptions; `tests/shuttle_event.rs` at 5 and 6 threads |
 /// | `set` then `clear` still wakes the threads that were waiting | `loom_event_set_then_clear`, `tests/std_event.rs` |
 /// | a wait that starts after `clear` blocks until the next `set` | `loom_event_wait_after_clear_blocks` (loom reports the deadlock when no `set` follows) |
 /// | `set` happens-before the return of the waits it wakes | the loom checks: the setter writes a cell each waiter reads, a reported race unless they synchronise |

@@ -88,9 +88,9 @@ fn permits(state: usize) -> usize {
 ///
 /// | the spec says | proved of the implementation by |
 /// |---|---|
-/// | never more holders than permits | `tests/loom_semaphore.rs` (every interleaving of 3 threads on 1 and 2 permits, the holders counted in loom's `UnsafeCell`), `tests/shuttle_semaphore.rs` at 6 threads |
-/// | a release happens-before the acquire that takes its permit | the same loom checks: each holder writes a cell the next holder reads, which loom reports as a race unless release and acquire synchronise |
-/// | a release with waiters lets one of them in (no lost wake-up) | loom: a lost wake-up leaves a thread parked forever, a deadlock in those checks; `loom_semaphore_release_n_wakes_two` for `release_n` |
+/// | never more holders than permits | `tests/loom_semaphore.rs`: every interleaving of 2 threads on 1 permit, and of 3 threads (on 1 and on 2 permits) with at most 2 preemptions, the holders counted; `tests/shuttle_semaphore.rs` at 5 and 6 threads, under both faces |
+/// | a release happens-before the acquire that takes its permit | `loom_semaphore_one_permit_*`: each holder adds to a counter in loom's `UnsafeCell`, which loom reports as a causality violation unless the release and the next acquire synchronise |
+/// | a release with waiters lets one of them in (no lost wake-up) | loom: a lost wake-up leaves a thread parked forever, a deadlock in those checks; `loom_semaphore_release_n_wakes_two` for `release_n`, `loom_semaphore_release_from_another_thread` for a release by a thread that never acquired |
 /// | `try_acquire` never blocks and fails only with no permit free | `loom_semaphore_try_acquire`, `tests/std_semaphore.rs` |
 /// | a bounded release past the initial count is `OverReleaseError` and changes nothing | `loom_bounded_over_release`, `tests/std_semaphore.rs` |
 ///
