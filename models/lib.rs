@@ -20,9 +20,11 @@ pub mod lab;
 
 pub mod abba_deadlock;
 pub mod broken_lock;
+pub mod cargill_buffer;
 pub mod check_then_act;
 pub mod event_cleared;
 pub mod dining_philosophers;
+pub mod if_not_while;
 pub mod lock_convoy;
 pub mod lost_update;
 pub mod lost_wakeup;
@@ -33,6 +35,7 @@ pub mod self_deadlock;
 pub mod semaphore_leak;
 pub mod shutdown_race;
 pub mod tutorial_example;
+pub mod wrong_barrier_count;
 
 /// Every model, in catalogue order: the tutorial's own first, then the classics around them.
 pub const MODELS: &[&lab::Model] = &[
@@ -50,6 +53,9 @@ pub const MODELS: &[&lab::Model] = &[
     &self_deadlock::MODEL_DIRECT,
     &lost_wakeup::MODEL,
     &lost_wakeup::MODEL_NO_RECHECK,
+    &if_not_while::MODEL,
+    &cargill_buffer::MODEL,
+    &wrong_barrier_count::MODEL,
     &event_cleared::MODEL,
     &pool_starvation::MODEL,
     &shutdown_race::MODEL,

@@ -162,6 +162,9 @@ model_tests! {
     self_deadlock_direct => racelab_models::self_deadlock::MODEL_DIRECT;
     lost_wakeup => racelab_models::lost_wakeup::MODEL;
     lost_wakeup_no_recheck => racelab_models::lost_wakeup::MODEL_NO_RECHECK;
+    if_not_while => racelab_models::if_not_while::MODEL;
+    cargill_buffer => racelab_models::cargill_buffer::MODEL;
+    wrong_barrier_count => racelab_models::wrong_barrier_count::MODEL;
     event_cleared => racelab_models::event_cleared::MODEL;
     pool_starvation => racelab_models::pool_starvation::MODEL;
     shutdown_race => racelab_models::shutdown_race::MODEL;

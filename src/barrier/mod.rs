@@ -127,7 +127,10 @@ pub struct Barrier {
     ///
     /// Every change is made under this lock and followed by `changed.notify_all()`, and every
     /// wait for a change re-checks its phase in a loop under the lock: no lost wake-up.
-    state: Lock<State>,
+    ///
+    /// Boxed, so its address (the trace's name for it: `barrier`) stays put when the `Barrier`
+    /// moves.
+    state: Box<Lock<State>>,
     /// Notified on every phase change.
     changed: Condition,
 }
@@ -164,10 +167,11 @@ impl Barrier {
         if parties == 0 {
             return Err(BarrierError);
         }
-        let state = Lock::new(State {
+        let state = Box::new(Lock::new(State {
             phase: Phase::Filling,
             count: 0,
-        });
+        }));
+        trace::label(&*state, "barrier");
         Ok(Barrier {
             parties,
             action,

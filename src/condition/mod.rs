@@ -234,9 +234,7 @@ impl Condition {
                 what.to_owned()
             };
             match chosen.len() {
-                0 => format!("{call} {}: nobody waiting", self.name),
-                1 if waiting == 1 => format!("{call} {}: wakes the waiter", self.name),
-                1 => format!("{call} {}: wakes the oldest of {waiting}", self.name),
+                0 => format!("{call} {}: nobody waits", self.name),
                 k => format!("{call} {}: wakes {k} of {waiting}", self.name),
             }
         });
