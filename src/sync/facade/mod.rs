@@ -67,13 +67,6 @@ impl<T: ?Sized> crate::trace::Traced for std::sync::Mutex<T> {
     }
 }
 
-#[cfg(not(any(loom, shuttle)))]
-impl<T: ?Sized> crate::trace::Traced for std::sync::RwLock<T> {
-    fn trace_key(&self) -> usize {
-        core::ptr::from_ref(self).cast::<()>().addr()
-    }
-}
-
 /// Plain bookkeeping shared by model threads, outside the checker: a condvar's waiter queue,
 /// a poison flag.
 ///

@@ -98,7 +98,11 @@ impl Once {
         let mut status = self.lock();
         loop {
             match *status {
-                Status::Complete => return,
+                Status::Complete => {
+                    drop(status);
+                    trace::step(|| "call_once: already done".to_owned());
+                    return;
+                }
                 Status::Running => {
                     status = self
                         .done
