@@ -19,6 +19,10 @@
 //! at a time, switching only at the checker's own scheduling points), so those reads see the
 //! state at that point of the execution exactly.
 
+// The spec's bookkeeping (who holds it, the guard it keeps) is plain memory on purpose: it is
+// not part of what the checker explores (see the `Send`/`Sync` argument on `SpecLock`).
+#![allow(clippy::disallowed_types)]
+
 use core::cell::{Cell, UnsafeCell};
 #[cfg(loom)]
 use std::cell::RefCell;
