@@ -57,9 +57,11 @@ fn terminate_races_running_tasks() {
 #[test]
 fn panicking_task_keeps_its_worker() {
     common::quiet_expected_panics();
+    // Bound 1 in CI; bound 2 is 418,484 executions, 88 s on the 2-core machine, past the stage's budget
+    // (`LOOM_MAX_PREEMPTIONS=2` runs it). shuttle covers the same at 5 workers.
     Explorer::new("loom_pool_panicking_task")
         .face(FACE)
-        .preemption_bound(2)
+        .preemption_bound(1)
         .time_budget(WHOLE_BOUND)
         .run(|| scenarios::pool_panicking_task(2));
 }
@@ -90,9 +92,11 @@ fn last_handle_dropped_in_a_task() {
 /// every `next` that blocks is woken.
 #[test]
 fn imap_yields_in_input_order() {
+    // Bound 1 in CI; bound 2 is 32,641 executions, 6 s on the 2-core machine, past the stage's budget
+    // (`LOOM_MAX_PREEMPTIONS=2` runs it). shuttle covers the same at 5 workers.
     Explorer::new("loom_pool_imap_in_order")
         .face(FACE)
-        .preemption_bound(2)
+        .preemption_bound(1)
         .time_budget(WHOLE_BOUND)
         .run(|| scenarios::imap_in_order(2, 2));
 }
@@ -101,9 +105,11 @@ fn imap_yields_in_input_order() {
 /// consumer's park is never a lost wake-up.
 #[test]
 fn imap_unordered_delivers_each_item_once() {
+    // Bound 1 in CI; bound 2 is 21,290 executions, 4 s on the 2-core machine, past the stage's budget
+    // (`LOOM_MAX_PREEMPTIONS=2` runs it). shuttle covers the same at 5 workers.
     Explorer::new("loom_pool_imap_unordered")
         .face(FACE)
-        .preemption_bound(2)
+        .preemption_bound(1)
         .time_budget(WHOLE_BOUND)
         .run(|| scenarios::imap_unordered_each_once(2, 2));
 }
@@ -111,9 +117,11 @@ fn imap_unordered_delivers_each_item_once() {
 /// `apply_async_with` racing `terminate`: exactly one callback runs, once, before `get`.
 #[test]
 fn callback_runs_exactly_once_racing_terminate() {
+    // Bound 1 in CI; bound 2 is 30,170 executions, 11 s on the 2-core machine, past the stage's budget
+    // (`LOOM_MAX_PREEMPTIONS=2` runs it). shuttle covers the same at 5 workers.
     Explorer::new("loom_pool_callback_once")
         .face(FACE)
-        .preemption_bound(2)
+        .preemption_bound(1)
         .time_budget(WHOLE_BOUND)
         .run(|| scenarios::callback_once_racing_terminate(2));
 }
@@ -122,9 +130,11 @@ fn callback_runs_exactly_once_racing_terminate() {
 /// terminator's — runs exactly one callback, once, before `get`.
 #[test]
 fn map_callback_runs_exactly_once_racing_terminate() {
+    // Bound 1 in CI; bound 2 is 77,588 executions, 24 s on the 2-core machine, past the stage's budget
+    // (`LOOM_MAX_PREEMPTIONS=2` runs it). shuttle covers the same at 5 workers.
     Explorer::new("loom_pool_map_callback_once")
         .face(FACE)
-        .preemption_bound(2)
+        .preemption_bound(1)
         .time_budget(WHOLE_BOUND)
         .run(|| scenarios::map_callback_once_racing_terminate(2, 2));
 }
