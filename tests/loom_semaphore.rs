@@ -184,13 +184,12 @@ fn loom_semaphore_try_acquire() {
 }
 
 /// The error path: two racing releases into one free slot of a bounded semaphore; exactly one
-/// wins, the other is `OverReleaseError` and leaves the count as it was. A third thread
-/// blocked on the semaphore is woken by the winner.
+/// wins, the other is `OverReleaseError` and leaves the count as it was. Every interleaving
+/// (nobody parks here, so three threads stay small).
 #[test]
 fn loom_bounded_over_release() {
     Explorer::new("loom_bounded_over_release")
         .face(FACE)
-        .preemption_bound(BOUND)
         .run(|| {
             let sem = Arc::new(BoundedSemaphore::new(1));
             sem.acquire();
