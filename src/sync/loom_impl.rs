@@ -5,7 +5,7 @@ pub(super) const NAME: &str = "loom";
 pub use loom::sync::Arc;
 
 /// Atomics and fences: loom's (every access a scheduling point under the C11 model), each
-/// operation a trace row. [`Named`] creates one with its name in traces.
+/// operation a trace row. [`Named`](atomic::Named) creates one with its name in traces.
 pub mod atomic {
     pub use super::super::named::Named;
     pub use super::super::traced::atomic::*;

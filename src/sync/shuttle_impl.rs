@@ -9,7 +9,7 @@ pub(super) const NAME: &str = "shuttle";
 pub use shuttle::sync::Arc;
 
 /// Atomics and fences: shuttle's (each access a scheduling point; all are SeqCst), each
-/// operation a trace row. [`Named`] creates one with its name in traces.
+/// operation a trace row. [`Named`](atomic::Named) creates one with its name in traces.
 pub mod atomic {
     pub use super::super::named::Named;
     pub use super::super::traced::atomic::*;

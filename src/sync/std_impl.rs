@@ -4,7 +4,8 @@ pub(super) const NAME: &str = "std";
 
 pub use std::sync::Arc;
 
-/// Atomics and fences (std's own types). [`Named`] creates one (std ignores the name).
+/// Atomics and fences (std's own types). [`Named`](atomic::Named) creates one (std ignores
+/// the name).
 pub mod atomic {
     pub use super::super::named::Named;
     pub use std::sync::atomic::{
