@@ -150,3 +150,39 @@ fn abba_on_facade_mutexes_is_reported_with_its_cycle() {
         assert!(failure.message.contains(edge), "{edge}: {failure}");
     }
 }
+
+/// The error types are std's own in every build: code that matches on `std::sync`'s errors
+/// keeps compiling.
+#[test]
+fn the_error_types_are_std_s() {
+    use std::any::TypeId;
+    assert_eq!(
+        TypeId::of::<racelab::sync::PoisonError<()>>(),
+        TypeId::of::<std::sync::PoisonError<()>>()
+    );
+    assert_eq!(
+        TypeId::of::<racelab::sync::TryLockError<()>>(),
+        TypeId::of::<std::sync::TryLockError<()>>()
+    );
+    assert_eq!(
+        TypeId::of::<racelab::sync::mpsc::TrySendError<u8>>(),
+        TypeId::of::<std::sync::mpsc::TrySendError<u8>>()
+    );
+    assert_eq!(
+        TypeId::of::<racelab::sync::mpsc::RecvTimeoutError>(),
+        TypeId::of::<std::sync::mpsc::RecvTimeoutError>()
+    );
+}
+
+#[test]
+fn rwlock_recursive_read_against_a_waiting_writer_is_a_deadlock() {
+    let failure = Explorer::new("loom_facade_rwlock_recursive_read")
+        .expect_failure(facade::buggy_rwlock_recursive_read);
+    assert_eq!(failure.kind, FailureKind::Deadlock, "{failure}");
+    for wait in [
+        "waits for read rwlock (writer ahead)",
+        "waits for write rwlock (held)",
+    ] {
+        assert!(failure.message.contains(wait), "{wait}: {failure}");
+    }
+}

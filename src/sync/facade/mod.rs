@@ -127,6 +127,11 @@ pub(crate) fn raw_lock(hidden: bool) -> crate::RawLock {
 }
 
 /// std's poison flag: a guard dropped while its thread panics poisons the lock.
+///
+/// Set by a guard before it releases the lock and read by the next holder after it takes it,
+/// so the lock orders the two. `is_poisoned` outside the lock reads the flag as it is at that
+/// point of the execution, without a branch of its own (std's is a Relaxed load: a read racing
+/// the poisoning may see either value; here the schedule decides which).
 #[cfg(any(loom, shuttle))]
 pub(crate) struct Poison(Serial<bool>);
 

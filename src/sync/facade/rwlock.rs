@@ -92,7 +92,7 @@ impl<T: ?Sized> RwLock<T> {
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
         let mut state = self.state();
         while state.writer || state.writers_waiting > 0 {
-            state = self.wait(state, "read rwlock (a writer holds it or waits)");
+            state = self.wait(state, "read rwlock (writer ahead)");
         }
         state.readers += 1;
         drop(state);

@@ -482,3 +482,18 @@ pub fn buggy_abba_mutexes() {
     }
     t.join().unwrap();
 }
+
+/// A read lock taken again by a thread that holds one, while a writer waits: the writer waits
+/// for the reader, the second read for the writer (std's docs warn that this may deadlock).
+pub fn buggy_rwlock_recursive_read() {
+    let lock = Arc::new(RwLock::new(0));
+    let writer = {
+        let lock = Arc::clone(&lock);
+        thread::spawn(move || *lock.write().unwrap() += 1)
+    };
+    let first = lock.read().unwrap();
+    let second = lock.read().unwrap();
+    assert_eq!(*first, *second);
+    drop((first, second));
+    writer.join().unwrap();
+}
