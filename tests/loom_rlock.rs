@@ -44,3 +44,15 @@ fn rlock_non_owner_release_is_refused() {
         .face(FACE)
         .run(scenarios::rlock_non_owner_release);
 }
+
+/// The spec face (what programs that use an `RLock` are explored against): the same
+/// properties hold over the checker's own lock plus the owner bookkeeping in plain cells.
+#[test]
+fn rlock_spec_face_exclusion_and_refusal() {
+    Explorer::new("loom_rlock_spec_exclusion")
+        .face(Face::Spec)
+        .run(|| scenarios::rlock_exclusion(3, 1, 2));
+    Explorer::new("loom_rlock_spec_non_owner_release")
+        .face(Face::Spec)
+        .run(scenarios::rlock_non_owner_release);
+}

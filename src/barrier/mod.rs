@@ -4,7 +4,7 @@
 //! action).
 //!
 //! Built the way CPython builds it: a state machine in a racelab [`Lock<T>`](crate::Lock),
-//! and a racelab [`Condition`](crate::Condition) to wait on.
+//! and a racelab [`Condition`] to wait on.
 
 mod error;
 
@@ -57,7 +57,7 @@ struct State {
 /// Three workers meet before their second phase; the last to arrive runs the action:
 ///
 /// ```
-/// # if racelab::sync::BACKEND != "std" { return; } // run on real threads only
+/// # if racelab::sync::BACKEND != "std" { return Ok(()); } // run on real threads only
 /// use racelab::sync::atomic::{AtomicUsize, Ordering};
 /// use racelab::sync::{thread, Arc};
 /// use racelab::Barrier;
@@ -94,7 +94,7 @@ struct State {
 ///
 /// # Under loom and shuttle
 ///
-/// A `Barrier` is a [`Lock<T>`](crate::Lock) and a [`Condition`](crate::Condition), each with
+/// A `Barrier` is a [`Lock<T>`](crate::Lock) and a [`Condition`], each with
 /// the face current when it was created ([`crate::face::current`]); it has no spec of its own
 /// and *inherits* theirs — under the spec face, every step is the checker's own lock (a thread
 /// that never arrives is a deadlock the checker reports natively, the others shown waiting
