@@ -21,7 +21,7 @@ impl WaitTimeoutResult {
 /// loom has no time, and a timeout the checker does not explore would let a program pass that
 /// deadlocks without it: a check must not quietly take the untimed path. In checker builds
 /// those methods take their timeout as a type that must implement this trait, and nothing
-/// does, so a call does not compile, with this message. Explore the program's untimed logic
+/// does (it is sealed), so a call does not compile, with this message. Explore the program's untimed logic
 /// (the wait a timeout would cut short is a deadlock the checker reports), and keep timed
 /// waits behind `#[cfg(not(any(loom, shuttle)))]`.
 #[diagnostic::on_unimplemented(
@@ -29,4 +29,10 @@ impl WaitTimeoutResult {
     label = "a timeout in a `--cfg loom` / `--cfg shuttle` build",
     note = "check the untimed wait instead, and put the timed call behind `#[cfg(not(any(loom, shuttle)))]`"
 )]
-pub trait TimedWaitsNeedStd {}
+pub trait TimedWaitsNeedStd: sealed::Sealed {}
+
+/// Sealed: no crate can implement [`TimedWaitsNeedStd`] (and so reach a checker build's
+/// stand-in methods, which only exist to carry the message).
+mod sealed {
+    pub trait Sealed {}
+}
