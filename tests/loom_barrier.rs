@@ -46,3 +46,15 @@ fn barrier_reset_breaks_waiters() {
         .preemption_bound(3)
         .run(scenarios::reset_breaks_waiters);
 }
+
+/// The spec face (what programs that use a `Barrier` are explored against).
+#[test]
+fn barrier_spec_face() {
+    Explorer::new("loom_barrier_spec_nobody_passes_early")
+        .face(Face::Spec)
+        .preemption_bound(3)
+        .run(|| scenarios::nobody_passes_early(2, 2));
+    Explorer::new("loom_barrier_spec_abort")
+        .face(Face::Spec)
+        .run(|| scenarios::abort_breaks_waiters(2));
+}

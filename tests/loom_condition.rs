@@ -54,3 +54,17 @@ fn condition_notify_n() {
         .preemption_bound(2)
         .run(|| scenarios::notify_n(2, 1));
 }
+
+/// The spec face (what programs that use a `Condition` are explored against): its queue and
+/// gates are the checker's own locks; no lost wake-up, FIFO order.
+#[test]
+fn condition_spec_face() {
+    Explorer::new("loom_condition_spec_no_lost_wakeup")
+        .face(Face::Spec)
+        .preemption_bound(2)
+        .run(|| scenarios::no_lost_wakeup(2, 1));
+    Explorer::new("loom_condition_spec_fifo")
+        .face(Face::Spec)
+        .preemption_bound(2)
+        .run(|| scenarios::fifo(2));
+}

@@ -109,6 +109,7 @@ struct State {
 /// | the arrival indices of a generation are distinct, `0..parties` | the same checks |
 /// | the action runs exactly once per generation, before anyone leaves | `loom_barrier_action_once`, the shuttle generations |
 /// | `abort` / `reset` fail the waiting threads with `BrokenBarrier`; after `reset` it works again | `loom_barrier_abort`, `loom_barrier_reset`, `tests/std_barrier.rs` |
+/// | the same over the specs of its lock and condition | `loom_barrier_spec_nobody_passes_early`, `loom_barrier_spec_abort` |
 ///
 /// Timed waits exist in std builds only; see [`wait_timeout`](Barrier::wait_timeout).
 pub struct Barrier {

@@ -83,9 +83,9 @@ pub use timeout::{TimedWaitsNeedStd, WaitTimeoutResult};
 ///
 /// | property | proved by |
 /// |---|---|
-/// | no lost wake-up: a waiter that re-checks in a loop always returns once the condition holds and a notify follows it | `tests/loom_condition.rs` (`loom_condition_no_lost_wakeup`, a producer and a consumer, both faces' worth of steps: the implementation face); shuttle at 5 threads |
+/// | no lost wake-up: a waiter that re-checks in a loop always returns once the condition holds and a notify follows it | `tests/loom_condition.rs` (`loom_condition_no_lost_wakeup`: a producer and one or two consumers on a one-slot buffer, implementation face; `loom_condition_spec_no_lost_wakeup`, the same over the specs); `tests/shuttle_condition.rs` at 5 threads |
 /// | a notify happens-before the woken wait returns | the same loom checks: the data is in loom's `UnsafeCell` behind the lock, and the gate's release → acquire orders the wake-up |
-/// | waiters are woken in FIFO order | `loom_condition_fifo`, `tests/std_condition.rs` |
+/// | waiters are woken in FIFO order | `loom_condition_fifo` (and `loom_condition_spec_fifo`), `tests/std_condition.rs` |
 /// | `notify(n)` wakes at most n, `notify_all` every waiter queued before it | `loom_condition_notify_n`, `tests/std_condition.rs` |
 ///
 /// Timed waits exist in std builds only; see [`wait_timeout`](Condition::wait_timeout).

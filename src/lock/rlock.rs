@@ -103,6 +103,7 @@ fn current_token() -> usize {
 /// | the release that frees the lock happens-before the next owner's acquire | the same loom checks: the counter's accesses race unless it does |
 /// | the owner's acquire never blocks; the count tracks acquires minus releases | `loom_rlock_reentrancy`, `tests/std_rlock.rs` |
 /// | a release by a non-owner, or of a free lock, is `RLockReleaseError` and changes nothing | `loom_rlock_non_owner_release` |
+/// | the spec face itself keeps all of the above | `loom_rlock_spec_exclusion`, `loom_rlock_spec_non_owner_release` |
 /// | a freeing release lets a blocked acquirer in (no lost wake-up) | `RawLock`'s own suites (the `RawLock` does the blocking); a lost one is a loom deadlock in the checks above |
 ///
 /// Timed acquires exist in std builds only: see [`acquire_timeout`](RLock::acquire_timeout).
