@@ -59,6 +59,11 @@ fn an_abba_deadlock_is_reported_with_its_cycle_under_both() {
 fn a_holder_that_panics_does_not_poison_under_both() {
     common::quiet_expected_panics();
     agree("faces_panicking_holder", faces::panicking_holder, None);
+    agree(
+        "faces_panicking_holder_then_ends",
+        faces::panicking_holder_then_ends,
+        None,
+    );
 }
 
 #[test]

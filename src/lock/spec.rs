@@ -87,6 +87,10 @@ unsafe impl Sync for SpecLock {}
 /// `lock` are woken then). The Release/Acquire pair on `edge` is the unlock's happens-before
 /// edge, from the thread that released to the one that acquires next.
 ///
+/// A thread that unwinds out of a critical section and then ends flushes as it ends (a loom
+/// thread-local's destructor), so a thread blocked on the lock is woken even when nobody else
+/// touches a lock again.
+///
 /// The price: from the release to the take-over, a thread *already blocked* inside loom's
 /// `lock` of this mutex stays blocked, so that window's interleavings in which it gets the lock
 /// first are not explored. Nothing is made up: every interleaving explored is one the
@@ -142,6 +146,25 @@ pub(crate) fn flush_unwound() {
             }
         }
     }
+}
+
+/// loom: makes sure the calling thread flushes the unwound guards when it ends. A thread that
+/// catches the panic and then ends without another lock operation would otherwise leave a
+/// thread already blocked on that lock blocked for good — a deadlock the implementation does
+/// not have. loom runs a loom thread-local's destructor as its thread ends (not unwinding, so
+/// the flush may drop guards).
+#[cfg(loom)]
+fn flush_at_exit() {
+    struct FlushAtExit;
+    impl Drop for FlushAtExit {
+        fn drop(&mut self) {
+            flush_unwound();
+        }
+    }
+    loom::thread_local! {
+        static FLUSH_AT_EXIT: FlushAtExit = FlushAtExit;
+    }
+    FLUSH_AT_EXIT.with(|_| ());
 }
 
 /// loom: forgets the slots left by an execution that ended (a failure can end one with a guard
@@ -229,6 +252,8 @@ impl SpecLock {
             trace::lock_pending(key);
         }
         self.waiting.set(self.waiting.get() + 1);
+        // Under shuttle `Held` is `()`: a permit is the whole of holding.
+        #[allow(clippy::let_unit_value)]
         let held = self.block_until_taken();
         self.waiting.set(self.waiting.get() - 1);
         self.store(held);
@@ -288,6 +313,7 @@ impl SpecLock {
                     edge: Rc::clone(&self.edge),
                 });
                 UNWOUND.with(|u| u.borrow_mut().push(Rc::clone(&self.unwound)));
+                flush_at_exit();
             } else {
                 drop(held);
                 flush_unwound();

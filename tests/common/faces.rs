@@ -157,6 +157,27 @@ pub fn panicking_holder() {
     assert_eq!(*lock.lock(), 11);
 }
 
+/// A holder panics inside its critical section, catches it, and its thread ends at once, while
+/// `main` may be blocked on the lock: `main` gets the lock.
+pub fn panicking_holder_then_ends() {
+    let lock = Arc::new(Lock::new(0));
+    let other = {
+        let lock = Arc::clone(&lock);
+        thread::spawn(move || {
+            let caught = panic::catch_unwind(AssertUnwindSafe(|| {
+                let mut guard = lock.lock();
+                *guard = 1;
+                panic!("{}", crate::common::EXPECTED_PANIC);
+            }));
+            assert!(caught.is_err());
+        })
+    };
+    let seen = *lock.lock();
+    assert!(seen == 0 || seen == 1, "saw {seen}");
+    other.join().unwrap();
+    assert_eq!(*lock.lock(), 1);
+}
+
 /// `RawLock`'s contract: release of a free lock is an error, any thread may release, and
 /// exactly one of two racing releases of a held lock wins.
 pub fn raw_contract() {

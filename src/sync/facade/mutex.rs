@@ -198,10 +198,6 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// hands the guard back after it takes the mutex again with [`relock`](Self::relock).
     pub(super) fn unlock(&self) {
         self.lock.poison.done(self.panicking);
-        #[cfg(loom)]
-        if crate::sync::thread::panicking() {
-            flush_at_exit();
-        }
         let released = self.lock.raw.release();
         debug_assert!(released.is_ok(), "a MutexGuard's mutex was not held");
     }
@@ -211,25 +207,6 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         self.lock.raw.acquire();
         self.panicking = Poison::guard();
     }
-}
-
-/// loom: a guard dropped while its thread unwinds leaves loom's mutex locked until a thread
-/// that is not unwinding flushes it (see the spec lock's `Unwound`); any later lock operation
-/// does. A thread that catches the panic and then ends without one would leave a thread already
-/// blocked on the mutex blocked for good, a deadlock std does not have: this thread-local's
-/// destructor, run by loom as the thread ends, flushes then.
-#[cfg(loom)]
-fn flush_at_exit() {
-    struct FlushAtExit;
-    impl Drop for FlushAtExit {
-        fn drop(&mut self) {
-            crate::lock::flush_unwound();
-        }
-    }
-    loom::thread_local! {
-        static FLUSH_AT_EXIT: FlushAtExit = FlushAtExit;
-    }
-    FLUSH_AT_EXIT.with(|_| ());
 }
 
 impl<T: ?Sized> Deref for MutexGuard<'_, T> {
