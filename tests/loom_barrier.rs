@@ -58,3 +58,11 @@ fn barrier_spec_face() {
         .face(Face::Spec)
         .run(|| scenarios::abort_breaks_waiters(2));
 }
+
+/// A timed wait: both pass, or the timeout breaks the barrier for both.
+#[test]
+fn barrier_timed_wait_racing_arrival() {
+    Explorer::new("loom_barrier_timed_wait")
+        .face(FACE)
+        .run(scenarios::timed_wait_racing_arrival);
+}

@@ -68,3 +68,11 @@ fn condition_spec_face() {
         .preemption_bound(2)
         .run(|| scenarios::fifo(2));
 }
+
+/// A timed wait: woken or timed out (the checker's choice, racing the notify), never lost.
+#[test]
+fn condition_timed_wait_racing_notify() {
+    Explorer::new("loom_condition_timed_wait")
+        .face(FACE)
+        .run(scenarios::timed_wait_racing_notify);
+}

@@ -56,3 +56,11 @@ fn rlock_spec_face_exclusion_and_refusal() {
         .face(Face::Spec)
         .run(scenarios::rlock_non_owner_release);
 }
+
+/// A timed acquire: taken or timed out (the checker's choice), exclusion kept either way.
+#[test]
+fn rlock_timed_acquire_racing_release() {
+    Explorer::new("loom_rlock_timed_acquire")
+        .face(FACE)
+        .run(scenarios::timed_acquire_racing_release);
+}

@@ -27,4 +27,5 @@ random_and_pct! {
         || scenarios::nobody_passes_early(5, 3);
     abort_five: "shuttle_barrier_abort_5", SCHEDULES, || scenarios::abort_breaks_waiters(5);
     reset: "shuttle_barrier_reset", SCHEDULES, scenarios::reset_breaks_waiters;
+    timed_wait: "shuttle_barrier_timed_wait", SCHEDULES, scenarios::timed_wait_racing_arrival;
 }

@@ -27,4 +27,5 @@ random_and_pct! {
     fifo_four_waiters: "shuttle_condition_fifo_4", SCHEDULES, || scenarios::fifo(4);
     notify_n_four_waiters: "shuttle_condition_notify_n_4", SCHEDULES,
         || scenarios::notify_n(4, 2);
+    timed_wait: "shuttle_condition_timed_wait", SCHEDULES, scenarios::timed_wait_racing_notify;
 }

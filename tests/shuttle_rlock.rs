@@ -28,4 +28,5 @@ random_and_pct! {
     rlock_reentrancy: "shuttle_rlock_reentrancy", SCHEDULES, scenarios::rlock_reentrancy;
     rlock_non_owner_release: "shuttle_rlock_non_owner_release", SCHEDULES,
         scenarios::rlock_non_owner_release;
+    timed_acquire: "shuttle_rlock_timed_acquire", SCHEDULES, scenarios::timed_acquire_racing_release;
 }

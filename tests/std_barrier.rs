@@ -254,6 +254,7 @@ fn scenarios_under_contention() {
             scenarios::nobody_passes_early(N, 5);
             scenarios::abort_breaks_waiters(N);
             scenarios::reset_breaks_waiters();
+            scenarios::timed_wait_racing_arrival();
         }
     });
 }

@@ -209,6 +209,7 @@ fn scenarios_under_contention() {
             scenarios::flag_handoff();
             scenarios::no_lost_wakeup(4, 50);
             scenarios::notify_n(5, 3);
+            scenarios::timed_wait_racing_notify();
         }
     });
 }

@@ -273,6 +273,7 @@ fn scenarios_under_contention() {
             scenarios::rlock_depths(5);
             scenarios::rlock_reentrancy();
             scenarios::rlock_non_owner_release();
+            scenarios::timed_acquire_racing_release();
         }
     });
 }

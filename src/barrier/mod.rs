@@ -47,7 +47,7 @@ struct State {
 /// anyone is let go.
 ///
 /// A barrier *breaks* when [`abort`](Barrier::abort) is called, when a timed wait runs out
-/// ([`wait_timeout`](Barrier::wait_timeout), std builds), or when the action panics; every
+/// ([`wait_timeout`](Barrier::wait_timeout)), or when the action panics; every
 /// thread waiting then, and every later `wait`, fails with [`BrokenBarrier`] until
 /// [`reset`](Barrier::reset). `reset` while threads wait fails *those* waits with
 /// `BrokenBarrier` too, and leaves the barrier ready for a fresh generation, as in Python.
@@ -111,7 +111,8 @@ struct State {
 /// | `abort` / `reset` fail the waiting threads with `BrokenBarrier`; after `reset` it works again | `loom_barrier_abort`, `loom_barrier_reset`, `tests/std_barrier.rs` |
 /// | the same over the specs of its lock and condition | `loom_barrier_spec_nobody_passes_early`, `loom_barrier_spec_abort` |
 ///
-/// Timed waits exist in std builds only; see [`wait_timeout`](Barrier::wait_timeout).
+/// A timed wait ([`wait_timeout`](Barrier::wait_timeout)) is, under loom and shuttle, a choice
+/// the checker explores: the barrier trips first, or the wait times out and breaks it.
 pub struct Barrier {
     parties: usize,
     action: Option<Box<dyn Fn() + Send + Sync>>,
@@ -318,15 +319,14 @@ impl Barrier {
     }
 }
 
-#[cfg(not(any(loom, shuttle)))]
 impl Barrier {
     /// Like [`wait`](Barrier::wait), but gives up after `timeout`: the barrier then *breaks*
     /// (the others' waits fail too) and this wait fails with [`BrokenBarrier`], as Python's
     /// `wait(timeout)`.
     ///
-    /// Only in std builds: loom has no time, and a timeout the checker never explores would
-    /// hide the deadlock it cuts short. Under `--cfg loom` or `--cfg shuttle` a call is a
-    /// compile error naming this reason ([`TimedWaitsNeedStd`](crate::condition::TimedWaitsNeedStd)).
+    /// Under loom and shuttle (no time) the timeout is the checker's choice, as for
+    /// [`Condition::wait_timeout`]: the barrier trips first, or the wait times out and breaks
+    /// it, and the checker explores both.
     ///
     /// # Errors
     ///
@@ -343,31 +343,17 @@ impl Barrier {
     /// # Ok::<(), racelab::BarrierError>(())
     /// ```
     pub fn wait_timeout(&self, timeout: core::time::Duration) -> Result<usize, BrokenBarrier> {
-        let deadline = std::time::Instant::now().checked_add(timeout);
+        let deadline = crate::condition::Deadline::after(timeout);
         self.wait_with(|cond, mut state| loop {
             if state.phase != Phase::Filling {
                 return (state, false);
             }
-            let (again, result) = cond.wait_deadline(state, deadline);
+            let (again, result) = cond.wait_deadline(state, &deadline);
             state = again;
             if result.timed_out() {
                 return (state, true);
             }
         })
-    }
-}
-
-#[cfg(any(loom, shuttle))]
-impl Barrier {
-    /// Not in checker builds: loom has no time (see the std build's docs). Calling it is a
-    /// compile error that says so.
-    #[doc(hidden)]
-    pub fn wait_timeout<D: crate::condition::TimedWaitsNeedStd>(
-        &self,
-        timeout: D,
-    ) -> Result<usize, BrokenBarrier> {
-        let _ = timeout;
-        unreachable!("no type implements TimedWaitsNeedStd")
     }
 }
 

@@ -17,7 +17,8 @@ use crate::sync::Arc;
 use crate::trace;
 
 use gate::Gate;
-pub use timeout::{TimedWaitsNeedStd, WaitTimeoutResult};
+pub(crate) use timeout::Deadline;
+pub use timeout::WaitTimeoutResult;
 
 /// Python's `threading.Condition`: threads wait for a condition on data guarded by a
 /// [`Lock<T>`](crate::Lock), and are woken by a `notify` from the thread that changed it.
@@ -88,7 +89,8 @@ pub use timeout::{TimedWaitsNeedStd, WaitTimeoutResult};
 /// | waiters are woken in FIFO order | `loom_condition_fifo` (and `loom_condition_spec_fifo`), `tests/std_condition.rs` |
 /// | `notify(n)` wakes at most n, `notify_all` every waiter queued before it | `loom_condition_notify_n`, `tests/std_condition.rs` |
 ///
-/// Timed waits exist in std builds only; see [`wait_timeout`](Condition::wait_timeout).
+/// A timed wait ([`wait_timeout`](Condition::wait_timeout)) is, under loom and shuttle, a
+/// choice the checker explores: woken by a notify, or timed out (see `wait_timeout`).
 pub struct Condition {
     /// The name trace rows use (`notify_one cond`).
     name: &'static str,
@@ -253,15 +255,15 @@ impl Condition {
     }
 }
 
-#[cfg(not(any(loom, shuttle)))]
 impl Condition {
     /// Like [`wait`](Condition::wait), but gives up after `timeout`: returns the guard (the
     /// lock held again either way) and whether the time ran out (Python's
     /// `wait(timeout=…)`, which returns `False` then).
     ///
-    /// Only in std builds: loom has no time, and a timed wait whose timeout the checker never
-    /// explores would pass checks it should fail. Under `--cfg loom` or `--cfg shuttle` a call
-    /// is a compile error naming this reason ([`TimedWaitsNeedStd`]).
+    /// Under loom and shuttle (no time) the timeout is the checker's choice: the wait queues,
+    /// releases the lock, and then either a notify has chosen it (woken) or it withdraws
+    /// (timed out), and the checker explores both, including their race. Every outcome
+    /// explored is one a real run can have: a timeout may run out at any point.
     ///
     /// # Examples
     ///
@@ -279,13 +281,13 @@ impl Condition {
         guard: LockGuard<'a, T>,
         timeout: core::time::Duration,
     ) -> (LockGuard<'a, T>, WaitTimeoutResult) {
-        let deadline = std::time::Instant::now().checked_add(timeout);
-        self.wait_deadline(guard, deadline)
+        self.wait_deadline(guard, &Deadline::after(timeout))
     }
 
     /// Like [`wait_while`](Condition::wait_while), but gives up after `timeout` in all:
     /// returns the guard and whether the time ran out with `condition` still `true` (std's
-    /// `Condvar::wait_timeout_while`). Only in std builds.
+    /// `Condvar::wait_timeout_while`). Under loom and shuttle, each wait in it is a choice as for
+    /// `wait_timeout`.
     pub fn wait_timeout_while<'a, T: ?Sized, F>(
         &self,
         mut guard: LockGuard<'a, T>,
@@ -295,9 +297,9 @@ impl Condition {
     where
         F: FnMut(&mut T) -> bool,
     {
-        let deadline = std::time::Instant::now().checked_add(timeout);
+        let deadline = Deadline::after(timeout);
         while condition(&mut *guard) {
-            let (again, result) = self.wait_deadline(guard, deadline);
+            let (again, result) = self.wait_deadline(guard, &deadline);
             guard = again;
             if result.timed_out() {
                 let still = condition(&mut *guard);
@@ -310,11 +312,12 @@ impl Condition {
     pub(crate) fn wait_deadline<'a, T: ?Sized>(
         &self,
         guard: LockGuard<'a, T>,
-        deadline: Option<std::time::Instant>,
+        deadline: &Deadline,
     ) -> (LockGuard<'a, T>, WaitTimeoutResult) {
         let lock = guard.lock_ref();
         let gate = self.enqueue(Gate::timed());
         drop(guard);
+        trace::waiting(&format!("notify on {} (timed)", self.name));
         let mut woken = gate.pass_until(deadline);
         if !woken {
             // Timed out, unless a notifier chose this gate meanwhile: it leaves the queue only
@@ -323,6 +326,8 @@ impl Condition {
             match queue.iter().position(|g| Arc::ptr_eq(g, &gate)) {
                 Some(place) => {
                     queue.remove(place);
+                    drop(queue);
+                    trace::step(|| format!("wait on {} timed out", self.name));
                 }
                 None => {
                     drop(queue);
@@ -332,37 +337,10 @@ impl Condition {
                 }
             }
         }
+        if woken {
+            trace::step(|| format!("woken on {}", self.name));
+        }
         (lock.lock(), WaitTimeoutResult(!woken))
-    }
-}
-
-#[cfg(any(loom, shuttle))]
-impl Condition {
-    /// Not in checker builds: loom has no time (see the std build's docs). Calling it is a
-    /// compile error that says so.
-    #[doc(hidden)]
-    pub fn wait_timeout<'a, T: ?Sized, D: TimedWaitsNeedStd>(
-        &self,
-        guard: LockGuard<'a, T>,
-        timeout: D,
-    ) -> (LockGuard<'a, T>, WaitTimeoutResult) {
-        let _ = (guard, timeout);
-        unreachable!("no type implements TimedWaitsNeedStd")
-    }
-
-    /// Not in checker builds: loom has no time. Calling it is a compile error that says so.
-    #[doc(hidden)]
-    pub fn wait_timeout_while<'a, T: ?Sized, D: TimedWaitsNeedStd, F>(
-        &self,
-        guard: LockGuard<'a, T>,
-        timeout: D,
-        condition: F,
-    ) -> (LockGuard<'a, T>, WaitTimeoutResult)
-    where
-        F: FnMut(&mut T) -> bool,
-    {
-        let _ = (guard, timeout, condition);
-        unreachable!("no type implements TimedWaitsNeedStd")
     }
 }
 

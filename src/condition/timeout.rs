@@ -1,4 +1,6 @@
-//! What a timed wait returns, and why checker builds have none.
+//! What a timed wait returns, and when it gives up.
+
+use core::time::Duration;
 
 /// Whether a timed wait ([`Condition::wait_timeout`](super::Condition::wait_timeout)) gave up
 /// because its time ran out (std's `WaitTimeoutResult`; Python's `wait` returns `False` then).
@@ -13,26 +15,46 @@ impl WaitTimeoutResult {
     }
 }
 
-/// Timed waits are left out of loom and shuttle builds, as a compile error rather than a
-/// missing method: [`RLock::acquire_timeout`](crate::RLock::acquire_timeout),
-/// [`Condition::wait_timeout`](super::Condition::wait_timeout) (and `wait_timeout_while`),
-/// [`Barrier::wait_timeout`](crate::Barrier::wait_timeout).
+/// When a timed wait gives up.
 ///
-/// loom has no time, and a timeout the checker does not explore would let a program pass that
-/// deadlocks without it: a check must not quietly take the untimed path. In checker builds
-/// those methods take their timeout as a type that must implement this trait, and nothing
-/// does (it is sealed), so a call does not compile, with this message. Explore the program's untimed logic
-/// (the wait a timeout would cut short is a deadlock the checker reports), and keep timed
-/// waits behind `#[cfg(not(any(loom, shuttle)))]`.
-#[diagnostic::on_unimplemented(
-    message = "racelab: timed waits exist in std builds only (loom has no time; a timeout the checker never explores would hide the deadlock it cuts short)",
-    label = "a timeout in a `--cfg loom` / `--cfg shuttle` build",
-    note = "check the untimed wait instead, and put the timed call behind `#[cfg(not(any(loom, shuttle)))]`"
-)]
-pub trait TimedWaitsNeedStd: sealed::Sealed {}
+/// std builds: at the deadline. loom has no time and shuttle does not model it, so in checker
+/// builds a timed wait gives up *at once*: it registers as a waiter, meets at least one more
+/// scheduling point (taking the waiter queue's lock to withdraw), and times out unless a
+/// notify chose it first. Which of the two happens is the schedule's, and the checker explores
+/// both — including the race between the withdrawal and the notify, the one place a timed wait
+/// differs from an untimed one. That is a refinement, not an approximation: a real timeout may
+/// run out at any point too (a short timeout, a slow thread), so every outcome explored is one
+/// a real run can have. (The pool's `get_timeout` is checked the same way.)
+pub(crate) struct Deadline {
+    /// `None`: a timeout too long to represent, which never runs out.
+    #[cfg(not(any(loom, shuttle)))]
+    at: Option<std::time::Instant>,
+}
 
-/// Sealed: no crate can implement [`TimedWaitsNeedStd`] (and so reach a checker build's
-/// stand-in methods, which only exist to carry the message).
-mod sealed {
-    pub trait Sealed {}
+impl Deadline {
+    pub(crate) fn after(timeout: Duration) -> Self {
+        #[cfg(not(any(loom, shuttle)))]
+        {
+            Deadline {
+                at: std::time::Instant::now().checked_add(timeout),
+            }
+        }
+        #[cfg(any(loom, shuttle))]
+        {
+            let _ = timeout;
+            Deadline {}
+        }
+    }
+
+    /// The time left, or `None` once the deadline has passed. Checker builds: always passed.
+    #[cfg(not(any(loom, shuttle)))]
+    pub(crate) fn remaining(&self) -> Option<Option<Duration>> {
+        match self.at {
+            None => Some(None),
+            Some(at) => at
+                .checked_duration_since(std::time::Instant::now())
+                .filter(|left| !left.is_zero())
+                .map(Some),
+        }
+    }
 }

@@ -106,7 +106,8 @@ fn current_token() -> usize {
 /// | the spec face itself keeps all of the above | `loom_rlock_spec_exclusion`, `loom_rlock_spec_non_owner_release` |
 /// | a freeing release lets a blocked acquirer in (no lost wake-up) | `RawLock`'s own suites (the `RawLock` does the blocking); a lost one is a loom deadlock in the checks above |
 ///
-/// Timed acquires exist in std builds only: see [`acquire_timeout`](RLock::acquire_timeout).
+/// A timed acquire ([`acquire_timeout`](RLock::acquire_timeout)) is, under loom and shuttle, a
+/// choice the checker explores: taken, or timed out.
 pub struct RLock {
     /// The lock itself; held exactly while `owner` is a thread's token.
     lock: RawLock,
@@ -303,7 +304,6 @@ impl RLock {
     }
 }
 
-#[cfg(not(any(loom, shuttle)))]
 impl RLock {
     /// Like [`acquire`](RLock::acquire), but gives up after `timeout`: returns `true` if the
     /// lock was taken (or counted up), `false` if the time ran out (Python's
@@ -313,9 +313,11 @@ impl RLock {
     /// `RawLock`'s queue has no way to leave it before being woken, so a timed waiter polls
     /// instead of queueing, and may see the lock free up to 1 ms late.
     ///
-    /// Only in std builds: loom has no time, and a timed wait whose timeout the checker never
-    /// explores would pass checks it should fail. Under `--cfg loom` or `--cfg shuttle` a call
-    /// is a compile error naming this reason.
+    /// Under loom and shuttle (no time) the timeout is the checker's choice: one attempt, at a
+    /// scheduling point, that takes the lock if it is free (or the caller's) and times out
+    /// otherwise — what a real timed acquire does when the owner keeps the lock past the
+    /// timeout. (One `try_acquire`: mind loom issue #376, two `try_lock`s of one mutex can be
+    /// reported as a deadlock.)
     ///
     /// # Examples
     ///
@@ -327,6 +329,17 @@ impl RLock {
     /// ```
     #[must_use = "if the lock was taken it must be released"]
     pub fn acquire_timeout(&self, timeout: core::time::Duration) -> bool {
+        #[cfg(any(loom, shuttle))]
+        {
+            let _ = timeout;
+            self.try_acquire()
+        }
+        #[cfg(not(any(loom, shuttle)))]
+        self.acquire_until(timeout)
+    }
+
+    #[cfg(not(any(loom, shuttle)))]
+    fn acquire_until(&self, timeout: core::time::Duration) -> bool {
         let deadline = std::time::Instant::now().checked_add(timeout);
         let mut spins = 0;
         let mut nap = core::time::Duration::from_micros(20);
@@ -348,17 +361,6 @@ impl RLock {
             std::thread::park_timeout(nap.min(remaining));
             nap = (nap * 2).min(core::time::Duration::from_millis(1));
         }
-    }
-}
-
-#[cfg(any(loom, shuttle))]
-impl RLock {
-    /// Not in checker builds: loom has no time (see the std build's docs). Calling it is a
-    /// compile error that says so.
-    #[doc(hidden)]
-    pub fn acquire_timeout<D: crate::condition::TimedWaitsNeedStd>(&self, timeout: D) -> bool {
-        let _ = timeout;
-        unreachable!("no type implements TimedWaitsNeedStd")
     }
 }
 

@@ -122,3 +122,24 @@ pub fn reset_breaks_waiters() {
     assert_eq!(mine + theirs, 1, "indices 0 and 1");
     assert!(!barrier.is_broken());
 }
+
+/// A timed wait on a 2-party barrier racing the other party's arrival (under loom and shuttle
+/// the timeout is the checker's choice): both pass with indices 0 and 1, or the timeout broke
+/// the barrier and both fail — never one of each.
+pub fn timed_wait_racing_arrival() {
+    let barrier = Arc::new(Barrier::new(2).unwrap());
+    let timed = {
+        let barrier = Arc::clone(&barrier);
+        thread::spawn(move || barrier.wait_timeout(std::time::Duration::from_secs(5)))
+    };
+    let mine = barrier.wait();
+    let theirs = timed.join().unwrap();
+    match (mine, theirs) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a + b, 1, "indices 0 and 1");
+            assert!(!barrier.is_broken());
+        }
+        (Err(BrokenBarrier), Err(BrokenBarrier)) => assert!(barrier.is_broken()),
+        other => panic!("one passed and one broke: {other:?}"),
+    }
+}

@@ -180,3 +180,29 @@ pub fn notify_n(waiters: usize, n: usize) {
     }
     assert_eq!(lock.lock().1, waiters);
 }
+
+/// A timed wait racing a notify (under loom and shuttle the timeout is the checker's choice):
+/// the waiter is either woken with the flag set, or times out; either way it leaves the queue,
+/// and it holds the lock again when it returns.
+pub fn timed_wait_racing_notify() {
+    let shared = Arc::new((Lock::new(false), Condition::new()));
+    let waiter = {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            let (lock, cond) = &*shared;
+            let (set, result) =
+                cond.wait_timeout_while(lock.lock(), std::time::Duration::from_secs(5), |s| !*s);
+            assert_eq!(
+                result.timed_out(),
+                !*set,
+                "timed out with the flag set, or returned without it"
+            );
+            result.timed_out()
+        })
+    };
+    let (lock, cond) = &*shared;
+    *lock.lock() = true;
+    cond.notify_one();
+    let _timed_out = waiter.join().unwrap();
+    assert_eq!(cond.waiting(), 0, "a timed-out waiter left its gate queued");
+}

@@ -176,3 +176,26 @@ pub fn rlock_depths(threads: usize) {
     assert_eq!(owners.load(Ordering::Relaxed), threads - 1);
     assert_eq!(counted.value(), threads);
 }
+
+/// A timed acquire racing the owner's release (under loom and shuttle the timeout is the
+/// checker's choice): taken (then owned, count 1) or timed out (then not owned); never both
+/// threads inside.
+pub fn timed_acquire_racing_release() {
+    let counted = Arc::new(Counted::new());
+    let owner = {
+        let counted = Arc::clone(&counted);
+        thread::spawn(move || counted.round(2))
+    };
+    if counted
+        .lock
+        .acquire_timeout(std::time::Duration::from_secs(5))
+    {
+        assert!(counted.lock.is_owned());
+        assert_eq!(counted.lock.recursion_count(), 1);
+        counted.lock.release().unwrap();
+    } else {
+        assert!(!counted.lock.is_owned());
+    }
+    owner.join().unwrap();
+    assert_eq!(counted.value(), 1);
+}
