@@ -17,6 +17,8 @@ use std::process::Command;
 
 /// The library package.
 const LIBRARY: &str = "racelab";
+/// The example crate: a user's crate, std-shaped, switched to racelab by its `use` lines.
+pub const EXAMPLE: &str = "queues";
 /// The models package and its folder.
 pub const MODELS: (&str, &str) = ("racelab-models", "models");
 
@@ -70,7 +72,8 @@ impl Backend {
     }
 
     /// cargo's arguments selecting this backend's tests: the whole workspace for std; for a
-    /// checker, racelab's and the models' unit tests and racelab's `tests/<prefix>*.rs` files.
+    /// checker, racelab's, the models' and the example crate's unit tests, racelab's
+    /// `tests/<prefix>*.rs` files and the example crate's `tests/queues.rs`.
     ///
     /// Every invocation of a backend (clippy aside) selects exactly these packages, so cargo
     /// unifies the same features and every run reuses the last one's build. (cargo unifies
@@ -94,9 +97,11 @@ impl Backend {
             }
         }
         stems.sort();
-        let mut args: Vec<String> = ["-p", LIBRARY, "-p", MODELS.0, "--lib"]
+        let mut args: Vec<String> = ["-p", LIBRARY, "-p", MODELS.0, "-p", EXAMPLE, "--lib"]
             .map(str::to_owned)
             .to_vec();
+        // The example crate's own test: a user's crate, checked the way the README says.
+        args.extend(["--test".to_owned(), EXAMPLE.to_owned()]);
         for stem in stems {
             args.extend(["--test".to_owned(), stem]);
         }

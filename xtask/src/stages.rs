@@ -83,7 +83,14 @@ fn plan(name: &str, root: &Path, passed: &[&str]) -> Result<Vec<Step>, String> {
             // The packages the checker's test stage selects (same features, so the build
             // scripts and proc macros built here are the test stage's), every target but the
             // benches (criterion and the anchors are std-only); release, as the tests.
-            let packages = ["-p", "racelab", "-p", crate::backend::MODELS.0];
+            let packages = [
+                "-p",
+                "racelab",
+                "-p",
+                crate::backend::MODELS.0,
+                "-p",
+                crate::backend::EXAMPLE,
+            ];
             vec![plain(
                 backend
                     .cargo(["clippy", "--release"])
