@@ -72,7 +72,11 @@ fn scenario<const FIXED: bool>() {
         other.join().unwrap();
     }
     let meals: usize = forks.iter().map(|f| *f.lock()).sum();
-    assert_eq!(meals, 2 * SEATS, "every philosopher ate once, with two forks");
+    assert_eq!(
+        meals,
+        2 * SEATS,
+        "every philosopher ate once, with two forks"
+    );
 }
 
 /// Philosopher `seat` eats once.
