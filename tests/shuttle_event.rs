@@ -96,10 +96,73 @@ fn set_clear_rounds() {
     }
 }
 
+/// A wait that starts after a `clear` is not woken by the `set` before it, even while that
+/// `set` is still on its way to the queue (between its CAS and its wake-up): `s` sets while
+/// `a` waits; `main` clears as soon as it sees the flag and signals `cleared`; `w` waits only
+/// after `cleared`, and `a` sets again only after `cleared`. `w` must return on `a`'s `set`,
+/// never on `s`'s: a `set` wakes only the waiters of the generation it ended. (The signal is
+/// an event too, so nothing spins.)
+fn wait_after_clear_waits_for_the_next_set() {
+    let event = Arc::new(Event::new());
+    let cleared = Arc::new(Event::new());
+    let second = Arc::new(AtomicUsize::new(0));
+    let a = {
+        let (event, cleared, second) = (
+            Arc::clone(&event),
+            Arc::clone(&cleared),
+            Arc::clone(&second),
+        );
+        thread::spawn(move || {
+            event.wait();
+            cleared.wait();
+            second.store(1, Ordering::SeqCst);
+            event.set();
+        })
+    };
+    let others: Vec<_> = (0..2)
+        .map(|_| {
+            let (event, cleared, second) = (
+                Arc::clone(&event),
+                Arc::clone(&cleared),
+                Arc::clone(&second),
+            );
+            thread::spawn(move || {
+                cleared.wait();
+                event.wait();
+                assert_eq!(
+                    second.load(Ordering::SeqCst),
+                    1,
+                    "woken by the set before the clear"
+                );
+            })
+        })
+        .collect();
+    let s = {
+        let event = Arc::clone(&event);
+        thread::spawn(move || {
+            // `a` (and `main`) must be queued before this `set`, or the `clear` could leave
+            // `a` waiting.
+            while event.waiters() < 2 {
+                thread::yield_now();
+            }
+            event.set();
+        })
+    };
+    // The first time the flag is up, it is `s`'s set (`a` sets only after `cleared`).
+    event.wait();
+    event.clear();
+    cleared.set();
+    for t in others.into_iter().chain([a, s]) {
+        t.join().unwrap();
+    }
+}
+
 random_and_pct! {
     five_waiters: "shuttle_event_5", SCHEDULES, five_waiters;
     set_then_clear: "shuttle_event_set_then_clear", SCHEDULES, set_then_clear;
     set_clear_rounds: "shuttle_event_rounds", SCHEDULES, set_clear_rounds;
+    wait_after_clear_waits_for_the_next_set: "shuttle_event_next_generation", 20_000,
+        wait_after_clear_waits_for_the_next_set;
 }
 
 /// The checker can fail: a waiter that starts after the only `set` has been cleared blocks

@@ -46,15 +46,19 @@ pub(crate) struct Waiter {
     next: UnsafeCell<*const Waiter>,
     /// The parked thread; immutable once the node is queued.
     thread: Thread,
+    /// The primitive's own mark for the node, immutable once it is queued (the event: the
+    /// generation the waiter saw; the semaphore: 0).
+    tag: usize,
     /// Set once a waker is done with the node.
     notified: AtomicBool,
 }
 
 impl Waiter {
-    pub(crate) fn new(thread: Thread) -> Self {
+    pub(crate) fn new(thread: Thread, tag: usize) -> Self {
         Waiter {
             next: UnsafeCell::new(ptr::null()),
             thread,
+            tag,
             notified: AtomicBool::new(false),
         }
     }
@@ -186,13 +190,30 @@ impl Queue {
     ///
     /// The caller owns the queue bit.
     pub(crate) unsafe fn pop(&self, n: usize) -> Detached {
+        let mut count = 0;
+        // SAFETY: the caller owns the queue bit.
+        unsafe {
+            self.pop_while(|_| {
+                count += 1;
+                count <= n
+            })
+        }
+    }
+
+    /// Unlinks the oldest waiters for as long as `take(tag)` says so (the first `false` stops
+    /// it), to be woken with [`Detached::wake_all`] after the queue bit is given up.
+    ///
+    /// # Safety
+    ///
+    /// The caller owns the queue bit.
+    pub(crate) unsafe fn pop_while(&self, mut take: impl FnMut(usize) -> bool) -> Detached {
         // SAFETY: the caller owns the queue bit (see `push`).
         unsafe {
             let first = self.head.with(|h| *h);
             let mut last: *const Waiter = ptr::null();
             let mut rest = first;
             let mut count = 0;
-            while count < n && !rest.is_null() {
+            while !rest.is_null() && take((*rest).tag) {
                 last = rest;
                 rest = (*rest).next.with(|next| *next);
                 count += 1;

@@ -281,7 +281,7 @@ impl Semaphore {
             {
                 continue;
             }
-            let waiter = Waiter::new(me.clone());
+            let waiter = Waiter::new(me.clone(), 0);
             // SAFETY: we own the queue bit; `waiter` outlives its time in the queue: it is
             // removed below, or woken (we wait for that before returning), or removed by a
             // timed-out `leave`.
