@@ -234,9 +234,9 @@ pub(crate) fn object(kind: &'static str, name: Option<&str>) -> usize {
 }
 
 /// Records one access to the traced object `key` in the current thread's column:
-/// `text(name)`, formatted only while recording.
+/// `text(name)`, formatted only if the trace is taken (a failure), with the object's name then.
 #[cfg(any(loom, shuttle))]
-pub(crate) fn access(key: usize, text: impl FnOnce(&str) -> String) {
+pub(crate) fn access(key: usize, text: impl Fn(&str) -> String + 'static) {
     recorder::access(key, text);
 }
 

@@ -29,9 +29,10 @@ pub(crate) enum Event {
     ResultWaiting(u64),
     Waiting(String),
     Note(String),
-    /// A facade object's access (`load count = 0 (Relaxed)`): unlike a note, it keeps what
-    /// the thread said it waits for (a wait loop re-reads its condition before it parks).
-    Access(String),
+    /// A facade object's access (`load count = 0 (Relaxed)`), formatted when the trace is
+    /// taken: the object's key and its row given the object's name. Unlike a note, it keeps
+    /// what the thread said it waits for (a wait loop re-reads its condition before it parks).
+    Access(usize, Format),
     /// A spawn of the thread in column `.0`.
     Spawn(usize),
     /// A join of the thread in column `.0`.
@@ -39,6 +40,9 @@ pub(crate) enum Event {
     Park,
     Unpark(usize),
 }
+
+/// An access row's text, given the object's name: formatted only when a trace is taken.
+pub(crate) type Format = Box<dyn Fn(&str) -> String>;
 
 /// A traced object: a lock, an atomic, a cell.
 struct Object {
@@ -79,6 +83,8 @@ struct Recorder {
     /// Thread → what it said it waits for (`trace::waiting`), kept through its accesses until
     /// its park: the park's reason.
     intent: HashMap<usize, String>,
+    /// The access rows not formatted yet: step index, object key, formatter.
+    lazy: Vec<(usize, usize, Format)>,
 }
 
 thread_local! {
@@ -104,6 +110,9 @@ pub(crate) fn snapshot() -> crate::trace::Trace {
         Ok(r) => {
             let mut trace = r.trace.clone();
             trace.failed = r.running;
+            for (step, key, text) in &r.lazy {
+                trace.steps[*step].event = text(&r.name_of_key(*key));
+            }
             // A thread inside a spec lock's acquire while another holds that lock is blocked
             // there now: its wait is the last thing it did.
             let mut pending: Vec<_> = r.blocked_pending().collect();
@@ -204,21 +213,15 @@ pub(crate) fn hide(key: usize) {
 }
 
 /// Records an access to the object at `key` in the current thread's column: `text(name)`,
-/// formatted only while recording.
-pub(crate) fn access(key: usize, text: impl FnOnce(&str) -> String) {
+/// formatted only when the trace is taken.
+pub(crate) fn access(key: usize, text: impl Fn(&str) -> String + 'static) {
     RECORDER.with(|r| {
         let Ok(mut r) = r.try_borrow_mut() else {
             return;
         };
-        if !r.active {
-            return;
+        if r.active {
+            r.record(Event::Access(key, Box::new(text)));
         }
-        let name = match r.object_index(key) {
-            Some(index) => r.name(index),
-            None => "?".to_owned(),
-        };
-        let text = text(&name);
-        r.record(Event::Access(text));
     });
 }
 
@@ -347,6 +350,16 @@ impl Recorder {
         Some(index)
     }
 
+    /// What the object at `key` is called in the trace (`?` for a key of another execution).
+    fn name_of_key(&self, key: usize) -> String {
+        let index = if key & OBJECT_TAG != 0 {
+            Some(key & !OBJECT_TAG)
+        } else {
+            self.foreign.get(&key).copied()
+        };
+        index.map_or_else(|| "?".to_owned(), |i| self.name(i))
+    }
+
     /// What object `index` is called in the trace.
     fn name(&self, index: usize) -> String {
         match self.objects.get(index) {
@@ -405,9 +418,10 @@ impl Recorder {
                 self.push(thread, "park".to_owned());
                 return;
             }
-            Event::Access(text) => {
+            Event::Access(key, text) => {
                 self.blocked.remove(&thread);
-                self.push(thread, text);
+                self.lazy.push((self.trace.steps.len(), key, text));
+                self.push(thread, String::new());
                 return;
             }
             Event::Waiting(ref what) => {
@@ -471,7 +485,7 @@ impl Recorder {
                 format!("join {name}")
             }
             Event::Unpark(column) => format!("unpark {}", self.trace.threads[column]),
-            Event::Park | Event::Access(_) => unreachable!("handled above"),
+            Event::Park | Event::Access(..) => unreachable!("handled above"),
         };
         self.push(thread, text);
     }

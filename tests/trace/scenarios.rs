@@ -72,12 +72,7 @@ pub fn names_and_moves() {
     let spare = AtomicUsize::new(7); // atomic#2, unnamed
     let gate = RawLock::new(); // lock#2
     let cell = UnsafeCell::named("slot", 0u32);
-    let (queue, count, spare, cell) = (
-        Arc::new(queue),
-        Arc::new(count),
-        Arc::new(spare),
-        Arc::new(cell),
-    );
+    let (queue, count, spare) = (Arc::new(queue), Arc::new(count), Arc::new(spare));
     let go = Arc::new(AtomicBool::named("go", false));
     let worker = {
         let (queue, count, go) = (Arc::clone(&queue), Arc::clone(&count), Arc::clone(&go));

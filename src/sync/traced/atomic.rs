@@ -18,13 +18,21 @@ use crate::trace;
 
 pub use raw::{fence, Ordering};
 
-/// A pointer as a trace shows it.
-fn addr<T>(p: *mut T) -> String {
-    if p.is_null() {
-        "null".to_owned()
-    } else {
-        format!("{:#x}", p.addr())
+/// A pointer as a trace shows it: its address, or `null`.
+#[derive(Clone, Copy)]
+struct Addr(usize);
+
+impl fmt::Display for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            0 => f.write_str("null"),
+            a => write!(f, "{a:#x}"),
+        }
     }
+}
+
+fn addr<T>(p: *mut T) -> Addr {
+    Addr(p.addr())
 }
 
 /// loom: what `get_mut` returns, the value, written back to the atomic when dropped.
@@ -101,7 +109,8 @@ macro_rules! common {
             #[track_caller]
             pub fn load(&self, order: Ordering) -> $value {
                 let v = self.inner.load(order);
-                trace::access(self.key, |n| format!("load {n} = {} ({order:?})", $show(v)));
+                let shown = $show(v);
+                trace::access(self.key, move |n| format!("load {n} = {shown} ({order:?})"));
                 v
             }
 
@@ -109,16 +118,16 @@ macro_rules! common {
             #[track_caller]
             pub fn store(&self, value: $value, order: Ordering) {
                 self.inner.store(value, order);
-                trace::access(self.key, |n| format!("store {n} = {} ({order:?})", $show(value)));
+                let shown = $show(value);
+                trace::access(self.key, move |n| format!("store {n} = {shown} ({order:?})"));
             }
 
             /// Stores `value`, returning the previous value.
             #[track_caller]
             pub fn swap(&self, value: $value, order: Ordering) -> $value {
                 let old = self.inner.swap(value, order);
-                trace::access(self.key, |n| {
-                    format!("swap {n} = {}, was {} ({order:?})", $show(value), $show(old))
-                });
+                let (new, was) = ($show(value), $show(old));
+                trace::access(self.key, move |n| format!("swap {n} = {new}, was {was} ({order:?})"));
                 old
             }
 
@@ -133,7 +142,8 @@ macro_rules! common {
                 failure: Ordering,
             ) -> Result<$value, $value> {
                 let r = self.inner.compare_exchange(current, new, success, failure);
-                trace::access(self.key, |n| cas_text("compare_exchange", n, $show(current), $show(new), r.map(|_| ()).map_err($show), success, failure));
+                let shown = ($show(current), $show(new), r.map(|_| ()).map_err($show));
+                trace::access(self.key, move |n| cas_text("compare_exchange", n, shown, success, failure));
                 r
             }
 
@@ -147,7 +157,8 @@ macro_rules! common {
                 failure: Ordering,
             ) -> Result<$value, $value> {
                 let r = self.inner.compare_exchange_weak(current, new, success, failure);
-                trace::access(self.key, |n| cas_text("compare_exchange_weak", n, $show(current), $show(new), r.map(|_| ()).map_err($show), success, failure));
+                let shown = ($show(current), $show(new), r.map(|_| ()).map_err($show));
+                trace::access(self.key, move |n| cas_text("compare_exchange_weak", n, shown, success, failure));
                 r
             }
 
@@ -168,13 +179,13 @@ macro_rules! common {
                     last = f(v);
                     last
                 });
-                trace::access(self.key, |n| match (r, last) {
-                    (Ok(old), Some(new)) => {
-                        format!("fetch_update {n} {} -> {} ({set_order:?})", $show(old), $show(new))
-                    }
-                    (Ok(old), None) | (Err(old), _) => {
-                        format!("fetch_update {n} = {}: no update ({fetch_order:?})", $show(old))
-                    }
+                let shown = match (r, last) {
+                    (Ok(old), Some(new)) => Ok(($show(old), $show(new))),
+                    (Ok(old), None) | (Err(old), _) => Err($show(old)),
+                };
+                trace::access(self.key, move |n| match shown {
+                    Ok((old, new)) => format!("fetch_update {n} {old} -> {new} ({set_order:?})"),
+                    Err(old) => format!("fetch_update {n} = {old}: no update ({fetch_order:?})"),
                 });
                 r
             }
@@ -243,12 +254,10 @@ macro_rules! common {
 
 /// A compare-exchange's row: `compare_exchange state 0 -> 1 ok (Acquire)`, or
 /// `... failed: 2 (Relaxed)` with the value found and the failure ordering.
-fn cas_text(
+fn cas_text<V: fmt::Display>(
     op: &str,
     name: &str,
-    current: String,
-    new: String,
-    result: Result<(), String>,
+    (current, new, result): (V, V, Result<(), V>),
     success: Ordering,
     failure: Ordering,
 ) -> String {
@@ -266,7 +275,7 @@ macro_rules! rmw {
         pub fn $op(&self, value: $value, order: Ordering) -> $value {
             let old = self.inner.$op(value, order);
             let new = $apply(old, value);
-            trace::access(self.key, |n| {
+            trace::access(self.key, move |n| {
                 format!(concat!(stringify!($op), " {} ", $sym, " {} -> {} ({:?})"), n, value, new, order)
             });
             old
@@ -282,7 +291,7 @@ macro_rules! int {
             key: usize,
         }
 
-        common!($name, $int, |v: $int| v.to_string());
+        common!($name, $int, |v: $int| v);
 
         impl $name {
             rmw! {
@@ -334,7 +343,7 @@ pub struct AtomicBool {
     key: usize,
 }
 
-common!(AtomicBool, bool, |v: bool| v.to_string());
+common!(AtomicBool, bool, |v: bool| v);
 
 impl AtomicBool {
     rmw! {
