@@ -38,7 +38,7 @@ pub const MODEL: Model = Model {
     kind: FailureKind::Deadlock,
     // loom, shuttle and the std watchdog word it differently; this is what they share.
     message: "waits for notify on buffer",
-    loom: Loom::Exhaustive,
+    loom: Loom::Bounded(3),
     shuttle: true,
     shuttle_iterations: 1000,
     buggy,

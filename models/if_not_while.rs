@@ -34,7 +34,7 @@ pub const MODEL: Model = Model {
     fix: "re-check the condition in a `while` loop around `wait`",
     kind: FailureKind::Panic,
     message: "woke to an empty queue",
-    loom: Loom::Exhaustive,
+    loom: Loom::Bounded(3),
     shuttle: true,
     shuttle_iterations: 1000,
     buggy,
