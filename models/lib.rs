@@ -22,8 +22,8 @@ pub mod abba_deadlock;
 pub mod broken_lock;
 pub mod cargill_buffer;
 pub mod check_then_act;
-pub mod event_cleared;
 pub mod dining_philosophers;
+pub mod event_cleared;
 pub mod if_not_while;
 pub mod lock_convoy;
 pub mod lost_update;
@@ -31,6 +31,7 @@ pub mod lost_wakeup;
 pub mod missing_release;
 pub mod pool_starvation;
 pub mod relaxed_publication;
+pub mod rlock_misuse;
 pub mod self_deadlock;
 pub mod semaphore_leak;
 pub mod shutdown_race;
@@ -51,6 +52,7 @@ pub const MODELS: &[&lab::Model] = &[
     &dining_philosophers::MODEL,
     &self_deadlock::MODEL,
     &self_deadlock::MODEL_DIRECT,
+    &rlock_misuse::MODEL,
     &lost_wakeup::MODEL,
     &lost_wakeup::MODEL_NO_RECHECK,
     &if_not_while::MODEL,

@@ -158,6 +158,7 @@ model_tests! {
     check_then_act => racelab_models::check_then_act::MODEL;
     abba_deadlock => racelab_models::abba_deadlock::MODEL;
     dining_philosophers => racelab_models::dining_philosophers::MODEL;
+    rlock_misuse => racelab_models::rlock_misuse::MODEL;
     self_deadlock => racelab_models::self_deadlock::MODEL;
     self_deadlock_direct => racelab_models::self_deadlock::MODEL_DIRECT;
     lost_wakeup => racelab_models::lost_wakeup::MODEL;
