@@ -12,6 +12,8 @@
 //!       cargo test --release --test loom_event`
 #![cfg(loom)]
 
+use std::time::Duration;
+
 use racelab::check::{Explorer, FailureKind};
 use racelab::sync::cell::UnsafeCell;
 use racelab::sync::{thread, Arc};
@@ -140,4 +142,22 @@ fn loom_event_wait_after_clear_blocks() {
         failure.message.contains("event"),
         "the deadlock names the event: {failure}"
     );
+}
+
+/// A timed wait racing a `set` (under loom the timeout is the checker's choice: it comes before
+/// or after the `set`'s wake-up): `true` or `false`, the flag set after the join, and nobody
+/// left queued.
+#[test]
+fn loom_event_timed_wait_races_a_set() {
+    Explorer::new("loom_event_timed").face(FACE).run(|| {
+        let event = Arc::new(Event::new());
+        let setter = {
+            let event = Arc::clone(&event);
+            thread::spawn(move || event.set())
+        };
+        let _ = event.wait_timeout(Duration::from_secs(1));
+        setter.join().unwrap();
+        assert!(event.is_set());
+        assert_eq!(event.waiters(), 0, "a timed-out waiter left the queue");
+    });
 }

@@ -15,6 +15,8 @@
 //!       cargo test --release --test loom_semaphore`
 #![cfg(loom)]
 
+use std::time::Duration;
+
 use racelab::check::Explorer;
 use racelab::sync::atomic::{AtomicUsize, Ordering};
 use racelab::sync::cell::UnsafeCell;
@@ -233,5 +235,23 @@ fn loom_bounded_release_wakes_a_waiter() {
             sem.release().is_err(),
             "the count is back at its initial value"
         );
+    });
+}
+
+/// A timed acquire racing a release (under loom the timeout is the checker's choice: it comes
+/// before or after the release's wake-up): it either gets the permit or leaves it free, and it
+/// never stays queued.
+#[test]
+fn loom_semaphore_timed_acquire_races_a_release() {
+    Explorer::new("loom_semaphore_timed").face(FACE).run(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let releaser = {
+            let sem = Arc::clone(&sem);
+            thread::spawn(move || sem.release())
+        };
+        let got = sem.acquire_timeout(Duration::from_secs(1));
+        releaser.join().unwrap();
+        assert_eq!(sem.available(), usize::from(!got), "got = {got}");
+        assert_eq!(sem.waiters(), 0, "a timed-out waiter left the queue");
     });
 }

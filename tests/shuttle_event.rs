@@ -11,6 +11,8 @@
 mod common;
 
 use common::shuttle::random_and_pct;
+use std::time::Duration;
+
 use racelab::check::{Explorer, FailureKind};
 use racelab::sync::atomic::{AtomicUsize, Ordering};
 use racelab::sync::{thread, Arc};
@@ -157,10 +159,35 @@ fn wait_after_clear_waits_for_the_next_set() {
     }
 }
 
+/// Timed waits (under shuttle the timeout is the schedule's choice) beside untimed ones: two
+/// untimed and three timed waiters, one setter; the untimed ones always return, and nobody
+/// stays queued.
+fn timed_beside_untimed() {
+    let event = Arc::new(Event::new());
+    let waiters: Vec<_> = (0..5)
+        .map(|i| {
+            let event = Arc::clone(&event);
+            thread::spawn(move || {
+                if i < 2 {
+                    event.wait();
+                } else {
+                    let _ = event.wait_timeout(Duration::from_secs(1));
+                }
+            })
+        })
+        .collect();
+    event.set();
+    for w in waiters {
+        w.join().unwrap();
+    }
+    assert_eq!(event.waiters(), 0);
+}
+
 random_and_pct! {
     five_waiters: "shuttle_event_5", SCHEDULES, five_waiters;
     set_then_clear: "shuttle_event_set_then_clear", SCHEDULES, set_then_clear;
     set_clear_rounds: "shuttle_event_rounds", SCHEDULES, set_clear_rounds;
+    timed_beside_untimed: "shuttle_event_timed", SCHEDULES, timed_beside_untimed;
     wait_after_clear_waits_for_the_next_set: "shuttle_event_next_generation", 20_000,
         wait_after_clear_waits_for_the_next_set;
 }

@@ -17,6 +17,8 @@
 mod common;
 
 use common::shuttle::random_and_pct;
+use std::time::Duration;
+
 use racelab::check::{Explorer, FailureKind};
 use racelab::sync::atomic::{AtomicUsize, Ordering};
 use racelab::sync::{thread, Arc};
@@ -128,6 +130,31 @@ fn slots_and_items() {
     assert_eq!((free.available(), filled.available()), (2, 0));
 }
 
+/// Timed acquires (under shuttle the timeout is the schedule's choice) beside untimed ones:
+/// two untimed and three timed acquirers on one permit; a timed one that gets the permit gives
+/// it back, so the untimed ones always get through, and nobody stays queued.
+fn timed_beside_untimed() {
+    let sem = Arc::new(Semaphore::new(1));
+    let threads: Vec<_> = (0..5)
+        .map(|i| {
+            let sem = Arc::clone(&sem);
+            thread::spawn(move || {
+                if i < 2 {
+                    sem.acquire();
+                    sem.release();
+                } else if sem.acquire_timeout(Duration::from_secs(1)) {
+                    sem.release();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(sem.available(), 1);
+    assert_eq!(sem.waiters(), 0);
+}
+
 mod implementation {
     use super::*;
 
@@ -141,6 +168,7 @@ mod implementation {
         release_n_wakes_everyone: "shuttle_semaphore_release_n", SCHEDULES, release_n_wakes_everyone;
         racing_bounded_releases: "shuttle_bounded_racing", SCHEDULES, racing_bounded_releases;
         slots_and_items: "shuttle_semaphore_buffer", SCHEDULES, slots_and_items;
+        timed_beside_untimed: "shuttle_semaphore_timed", SCHEDULES, timed_beside_untimed;
     }
 }
 
@@ -155,6 +183,7 @@ mod spec {
         release_n_wakes_everyone: "shuttle_semaphore_spec_release_n", SCHEDULES, release_n_wakes_everyone;
         racing_bounded_releases: "shuttle_bounded_spec_racing", SCHEDULES, racing_bounded_releases;
         slots_and_items: "shuttle_semaphore_spec_buffer", SCHEDULES, slots_and_items;
+        timed_beside_untimed: "shuttle_semaphore_spec_timed", SCHEDULES, timed_beside_untimed;
     }
 }
 

@@ -81,6 +81,7 @@ fn generation(state: usize) -> usize {
 /// | a wait that starts after `clear` blocks until the next `set` | `loom_event_wait_after_clear_blocks` (loom reports the deadlock when no `set` follows) |
 /// | ... and is not woken by the `set` before the `clear`, even one still on its way to the queue | `shuttle_event_next_generation` (20,000 schedules each: with the generation tags taken out, PCT finds the early wake-up in about 200 and random in about 9,000); four threads, more than loom finishes at bound 2 in 60 s |
 /// | `set` happens-before the return of the waits it wakes | the loom checks: the setter writes a cell each waiter reads, a reported race unless they synchronise |
+/// | a timed wait (under the checkers, the schedule's choice) returns either way and never stays queued; untimed waiters beside it still return | `loom_event_timed_wait_races_a_set` (exhaustive), `shuttle_event_timed` (6 threads), `tests/std_event.rs` |
 pub struct Event {
     /// A generation count (bits 3 and up: how many times the flag went from clear to set,
     /// wrapping), the flag, and two queue bits.
@@ -194,7 +195,11 @@ impl Event {
     }
 
     /// Blocks until the flag is set (`true`) or until `timeout` has passed (`false`), as
-    /// Python's `wait(timeout)`. std builds only (see the [module docs](super)).
+    /// Python's `wait(timeout)`.
+    ///
+    /// Under loom and shuttle (no time) the timeout is the checker's choice: the wait queues,
+    /// and either a `set` has woken it by then or it withdraws (see the
+    /// [semaphore's timed waits](crate::semaphore#timed-waits)).
     ///
     /// # Examples
     ///
@@ -207,24 +212,15 @@ impl Event {
     /// event.set();
     /// assert!(event.wait_timeout(Duration::from_millis(5)));
     /// ```
-    #[cfg(not(any(loom, shuttle)))]
     #[must_use = "`false` means the wait timed out with the flag clear"]
-    pub fn wait_timeout(&self, timeout: std::time::Duration) -> bool {
+    pub fn wait_timeout(&self, timeout: core::time::Duration) -> bool {
         if self.is_set() {
             return true;
         }
-        match std::time::Instant::now().checked_add(timeout) {
+        match crate::semaphore::Deadline::after(timeout) {
             Some(deadline) => self.wait_contended(Some(deadline)),
             None => self.wait_contended(None),
         }
-    }
-
-    /// Timed waits do not exist in loom and shuttle builds: this does not compile there (see
-    /// [`NoTimeInCheckerBuilds`](crate::semaphore::NoTimeInCheckerBuilds)).
-    #[cfg(any(loom, shuttle))]
-    pub fn wait_timeout<D: crate::semaphore::NoTimeInCheckerBuilds>(&self, timeout: D) -> bool {
-        let _ = timeout;
-        unreachable!("NoTimeInCheckerBuilds has no implementations")
     }
 
     /// The slow path: queue and park until a `set` wakes us; `deadline` (std builds) gives up.

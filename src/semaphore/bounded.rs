@@ -67,18 +67,10 @@ impl BoundedSemaphore {
         self.inner.try_acquire()
     }
 
-    /// [`Semaphore::acquire_timeout`]: `false` if no permit came free within `timeout`.
-    /// std builds only.
-    #[cfg(not(any(loom, shuttle)))]
+    /// [`Semaphore::acquire_timeout`]: `false` if no permit came free within `timeout` (under
+    /// loom and shuttle, the checker's choice).
     #[must_use = "if a permit was taken it must be released"]
-    pub fn acquire_timeout(&self, timeout: std::time::Duration) -> bool {
-        self.inner.acquire_timeout(timeout)
-    }
-
-    /// Timed waits do not exist in loom and shuttle builds: this does not compile there (see
-    /// [`NoTimeInCheckerBuilds`](super::NoTimeInCheckerBuilds)).
-    #[cfg(any(loom, shuttle))]
-    pub fn acquire_timeout<D: super::NoTimeInCheckerBuilds>(&self, timeout: D) -> bool {
+    pub fn acquire_timeout(&self, timeout: core::time::Duration) -> bool {
         self.inner.acquire_timeout(timeout)
     }
 

@@ -6,10 +6,12 @@
 //!
 //! # Timed waits
 //!
-//! `acquire_timeout` exists in std builds only. loom has no time, and racelab does not fake
-//! one: calling it in a loom or shuttle build is a compile error that says so (the bound
-//! [`NoTimeInCheckerBuilds`] is implemented by no type). Explore the untimed `acquire` under the
-//! checkers; test the timeout on real threads (`tests/std_semaphore.rs`).
+//! `acquire_timeout` parks with `park_timeout` in std builds. loom has no time and shuttle
+//! does not model it, so there a timed acquire is a *choice the checker explores*: it queues,
+//! takes one more look, and either a release has woken it by then or it withdraws from the
+//! queue and tries once more (as Python's loop does after its timed wait). Every interleaving
+//! explored is one a real run can have — a timeout may run out at any moment — and the race
+//! between the withdrawal and a release's wake-up is checked (`tests/loom_semaphore.rs`).
 
 mod bounded;
 mod error;
@@ -18,10 +20,8 @@ pub(crate) mod queue;
 mod semaphore;
 #[cfg(shuttle)]
 mod spec;
-mod timeout;
 
 pub use bounded::BoundedSemaphore;
 pub use error::OverReleaseError;
 pub use semaphore::Semaphore;
 pub(crate) use semaphore::{wait, Deadline};
-pub use timeout::NoTimeInCheckerBuilds;

@@ -73,6 +73,13 @@ impl Waiter {
         }
     }
 
+    /// `true` once a waker is done with the node (one look, no parking).
+    #[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
+    pub(crate) fn is_notified(&self) -> bool {
+        // Acquire: as in `wait`.
+        self.notified.load(Ordering::Acquire)
+    }
+
     /// [`wait`](Self::wait) until `deadline`: `true` if woken, `false` if the deadline passed
     /// first (the node may still be queued then: the caller removes it). std builds only.
     #[cfg(not(any(loom, shuttle)))]

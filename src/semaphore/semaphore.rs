@@ -93,6 +93,7 @@ fn permits(state: usize) -> usize {
 /// | a release with waiters lets one of them in (no lost wake-up) | loom: a lost wake-up leaves a thread parked forever, a deadlock in those checks; `loom_semaphore_release_n_wakes_two` for `release_n`, `loom_semaphore_release_from_another_thread` for a release by a thread that never acquired |
 /// | `try_acquire` never blocks and fails only with no permit free | `loom_semaphore_try_acquire`, `tests/std_semaphore.rs` |
 /// | a bounded release past the initial count is `OverReleaseError` and changes nothing | `loom_bounded_over_release`, `tests/std_semaphore.rs` |
+/// | a timed acquire (under the checkers, the schedule's choice) gets the permit or leaves it free, never stays queued, and never keeps a wake-up from an untimed waiter | `loom_semaphore_timed_acquire_races_a_release` (exhaustive), `shuttle_semaphore_timed` (6 threads, both faces), `tests/std_semaphore.rs` |
 ///
 /// [`Face::Spec`]: crate::Face::Spec
 pub struct Semaphore {
@@ -185,8 +186,11 @@ impl Semaphore {
     }
 
     /// Blocks until a permit is free and takes it (`true`), or until `timeout` has passed
-    /// (`false`), as Python's `acquire(timeout=…)`. std builds only (see the
-    /// [module docs](super#timed-waits)).
+    /// (`false`), as Python's `acquire(timeout=…)`.
+    ///
+    /// Under loom and shuttle (no time) the timeout is the checker's choice (see the
+    /// [module docs](super#timed-waits)): the acquire queues, and either a release wakes it
+    /// first or it withdraws and tries once more.
     ///
     /// # Examples
     ///
@@ -198,27 +202,24 @@ impl Semaphore {
     /// assert!(sem.acquire_timeout(Duration::from_millis(5)));
     /// assert!(!sem.acquire_timeout(Duration::from_millis(5)));
     /// ```
-    #[cfg(not(any(loom, shuttle)))]
     #[must_use = "if a permit was taken it must be released"]
-    pub fn acquire_timeout(&self, timeout: std::time::Duration) -> bool {
+    pub fn acquire_timeout(&self, timeout: core::time::Duration) -> bool {
+        #[cfg(shuttle)]
+        if let Some(spec) = &self.spec {
+            // The spec's timed acquire: one try, the schedule's choice of when.
+            let _ = timeout;
+            return spec.try_acquire();
+        }
         if self.take_one() {
             return true;
         }
-        match std::time::Instant::now().checked_add(timeout) {
+        match Deadline::after(timeout) {
             Some(deadline) => self.acquire_contended(Some(deadline)),
             None => {
                 self.acquire_contended(None);
                 true
             }
         }
-    }
-
-    /// Timed waits do not exist in loom and shuttle builds: this does not compile there (see
-    /// [`NoTimeInCheckerBuilds`](super::NoTimeInCheckerBuilds)).
-    #[cfg(any(loom, shuttle))]
-    pub fn acquire_timeout<D: super::NoTimeInCheckerBuilds>(&self, timeout: D) -> bool {
-        let _ = timeout;
-        unreachable!("NoTimeInCheckerBuilds has no implementations")
     }
 
     /// Takes a free permit, if there is one. One CAS when the guess is right.
@@ -474,14 +475,36 @@ impl Semaphore {
     }
 }
 
-/// When a timed acquire gives up (std builds); checker builds have no time.
-#[cfg(not(any(loom, shuttle)))]
-pub(crate) type Deadline = std::time::Instant;
-/// When a timed acquire gives up (std builds); checker builds have no time.
-#[cfg(any(loom, shuttle))]
-pub(crate) type Deadline = core::convert::Infallible;
+/// When a timed wait gives up. std builds: an instant. loom and shuttle have no time: there a
+/// timed wait queues, takes one more look (a scheduling point), and gives up — whether the wake
+/// came first is the schedule's choice, and the checker explores both, including the race
+/// between the waiter withdrawing and the waker taking it off the queue. That refines a real
+/// timeout rather than approximating it: a real `park_timeout` may run out at any moment too.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deadline {
+    #[cfg(not(any(loom, shuttle)))]
+    at: std::time::Instant,
+}
 
-/// Parks until woken (`true`) or until `deadline` passes (`false`).
+impl Deadline {
+    /// The deadline `timeout` from now; `None` if it is too far to represent (never).
+    pub(crate) fn after(timeout: core::time::Duration) -> Option<Self> {
+        #[cfg(not(any(loom, shuttle)))]
+        {
+            std::time::Instant::now()
+                .checked_add(timeout)
+                .map(|at| Deadline { at })
+        }
+        #[cfg(any(loom, shuttle))]
+        {
+            let _ = timeout;
+            Some(Deadline {})
+        }
+    }
+}
+
+/// Parks until woken (`true`) or until `deadline` passes (`false`; checker builds: after one
+/// look, see [`Deadline`]).
 pub(crate) fn wait(waiter: &Waiter, deadline: Option<Deadline>) -> bool {
     match deadline {
         None => {
@@ -489,9 +512,9 @@ pub(crate) fn wait(waiter: &Waiter, deadline: Option<Deadline>) -> bool {
             true
         }
         #[cfg(not(any(loom, shuttle)))]
-        Some(deadline) => waiter.wait_until(deadline),
+        Some(deadline) => waiter.wait_until(deadline.at),
         #[cfg(any(loom, shuttle))]
-        Some(never) => match never {},
+        Some(Deadline {}) => waiter.is_notified(),
     }
 }
 
