@@ -254,3 +254,55 @@ fn a_data_race_on_a_named_cell_shows_both_accesses() {
         failure.swimlane()
     );
 }
+
+/// A check-then-act on one SeqCst atomic: loom's first failing execution has the second
+/// thread load the old value *after* the first stored the new one — impossible under SeqCst,
+/// allowed by loom, which models SeqCst as Acquire/Release. The row is marked and the report
+/// says what that means.
+fn seqcst_check_then_act() {
+    use racelab::sync::atomic::{AtomicUsize, Ordering};
+    use racelab::sync::{thread, Arc};
+    let used = Arc::new(AtomicUsize::new(0));
+    let take = |used: &AtomicUsize| {
+        let seen = used.load(Ordering::SeqCst);
+        if seen == 0 {
+            used.store(seen + 1, Ordering::SeqCst);
+            true
+        } else {
+            false
+        }
+    };
+    let other = {
+        let used = Arc::clone(&used);
+        thread::spawn(move || take(&used))
+    };
+    let mine = take(&used);
+    let theirs = other.join().unwrap();
+    assert!(!(mine && theirs), "both took the only permit");
+}
+
+#[test]
+fn a_seqcst_load_loom_lets_read_a_stale_value_is_marked() {
+    let failure = Explorer::new("trace_stale_seqcst")
+        .preemption_bound(0)
+        .expect_failure(seqcst_check_then_act);
+    assert_eq!(failure.kind, FailureKind::Panic, "{failure}");
+    let swimlane = failure.swimlane();
+    assert!(
+        swimlane.contains("load atomic#1 = 0 (SeqCst) stale!"),
+        "{swimlane}"
+    );
+    let report = failure.to_string();
+    assert!(
+        report.contains("loom models SeqCst loads and stores as Acquire and Release"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_relaxed_stale_load_has_no_seqcst_note() {
+    // The Relaxed flag's stale read is the C11 model's own, not loom's approximation.
+    let failure = Explorer::new("trace_relaxed_flag_no_note")
+        .expect_failure(scenarios::relaxed_flag::<false>);
+    assert!(!failure.to_string().contains("stale!"), "{failure}");
+}

@@ -231,6 +231,22 @@ impl fmt::Display for Failure {
             writeln!(f, "interleaving:")?;
             f.write_str(&self.swimlane())?;
         }
+        #[cfg(any(loom, shuttle))]
+        if self
+            .trace
+            .steps
+            .iter()
+            .any(|s| s.event.contains(crate::sync::STALE_SEQCST))
+        {
+            writeln!(
+                f,
+                "note: `{}`: a SeqCst load read a value that is not the last one stored; loom \
+                 models SeqCst loads and stores as Acquire and Release (its issue #180), so this \
+                 execution may be impossible and the failure a false alarm. A search at a higher \
+                 preemption bound, or shuttle, shows whether an interleaving fails without it.",
+                crate::sync::STALE_SEQCST
+            )?;
+        }
         match &self.replay {
             Replay::Loom { execution } => writeln!(f, "replay: loom execution #{execution}")?,
             // The command, when there is one, carries the schedule: one recipe, not two.

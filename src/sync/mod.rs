@@ -50,6 +50,8 @@ mod std_cell;
 mod named;
 #[cfg(any(loom, shuttle))]
 mod traced;
+#[cfg(any(loom, shuttle))]
+pub(crate) use traced::atomic::STALE_SEQCST;
 
 #[cfg(not(any(loom, shuttle)))]
 mod std_impl;

@@ -240,6 +240,21 @@ pub(crate) fn access(key: usize, text: impl Fn(&str) -> String + 'static) {
     recorder::access(key, text);
 }
 
+/// Records that the traced atomic `key` now holds `bits` (a store or a read-modify-write, in
+/// the order the execution ran).
+#[cfg(any(loom, shuttle))]
+pub(crate) fn stored(key: usize, bits: u128) {
+    recorder::stored(key, bits);
+}
+
+/// A load of the traced atomic `key` read `bits`: returns whether it was a SeqCst load that
+/// read something other than the last value stored — possible under loom only (see
+/// `STALE_SEQCST` in the facade's atomics).
+#[cfg(any(loom, shuttle))]
+pub(crate) fn loaded(key: usize, bits: u128, seqcst: bool) -> bool {
+    cfg!(loom) && seqcst && recorder::last_stored(key).is_some_and(|last| last != bits)
+}
+
 /// Thread events of the facade's threads (checker builds).
 #[cfg(any(loom, shuttle))]
 pub(crate) mod threads {

@@ -83,6 +83,8 @@ struct Recorder {
     /// Thread → what it said it waits for (`trace::waiting`), kept through its accesses until
     /// its park: the park's reason.
     intent: HashMap<usize, String>,
+    /// Traced atomic key → the bits it last held, stores and RMWs in execution order.
+    last_stored: HashMap<usize, u128>,
     /// The access rows not formatted yet: step index, object key, formatter.
     lazy: Vec<(usize, usize, Format)>,
 }
@@ -223,6 +225,22 @@ pub(crate) fn access(key: usize, text: impl Fn(&str) -> String + 'static) {
             r.record(Event::Access(key, Box::new(text)));
         }
     });
+}
+
+/// The atomic at `key` now holds `bits`.
+pub(crate) fn stored(key: usize, bits: u128) {
+    RECORDER.with(|r| {
+        if let Ok(mut r) = r.try_borrow_mut() {
+            if r.active {
+                r.last_stored.insert(key, bits);
+            }
+        }
+    });
+}
+
+/// The bits the atomic at `key` last held, if this execution stored to it.
+pub(crate) fn last_stored(key: usize) -> Option<u128> {
+    RECORDER.with(|r| r.try_borrow().ok()?.last_stored.get(&key).copied())
 }
 
 /// The current thread is about to spawn a thread called `name` (or `t{n}`, `n` its column):

@@ -35,6 +35,50 @@ fn addr<T>(p: *mut T) -> Addr {
     Addr(p.addr())
 }
 
+/// A value as the bits a trace compares: is a load's value the last one stored?
+trait Bits: Copy {
+    fn bits(self) -> u128;
+}
+
+macro_rules! bits {
+    ($($t:ty),*) => {$(
+        impl Bits for $t {
+            #[allow(clippy::cast_sign_loss, clippy::cast_lossless)]
+            fn bits(self) -> u128 {
+                self as i128 as u128
+            }
+        }
+    )*};
+}
+bits!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+impl Bits for bool {
+    fn bits(self) -> u128 {
+        u128::from(self)
+    }
+}
+
+impl Bits for Addr {
+    fn bits(self) -> u128 {
+        self.0 as u128
+    }
+}
+
+/// What a SeqCst load's row adds when it read a value that is not the last one stored (in the
+/// order the execution ran). Under the C11 model such a load is impossible; loom allows it, as
+/// it models SeqCst loads and stores as Acquire and Release (loom's documented limitation, its
+/// issue #180), so a failure that needs it may be a false alarm.
+pub(crate) const STALE_SEQCST: &str = "stale!";
+
+/// The row of a load: `load count = 0 (Relaxed)`, with [`STALE_SEQCST`] where it applies.
+fn load_text(name: &str, shown: impl fmt::Display, order: Ordering, stale: bool) -> String {
+    if stale {
+        format!("load {name} = {shown} ({order:?}) {STALE_SEQCST}")
+    } else {
+        format!("load {name} = {shown} ({order:?})")
+    }
+}
+
 /// loom: what `get_mut` returns, the value, written back to the atomic when dropped.
 #[cfg(loom)]
 pub struct GetMut<'a, A: WithMut> {
@@ -110,7 +154,8 @@ macro_rules! common {
             pub fn load(&self, order: Ordering) -> $value {
                 let v = self.inner.load(order);
                 let shown = $show(v);
-                trace::access(self.key, move |n| format!("load {n} = {shown} ({order:?})"));
+                let stale = trace::loaded(self.key, shown.bits(), order == Ordering::SeqCst);
+                trace::access(self.key, move |n| load_text(n, shown, order, stale));
                 v
             }
 
@@ -119,6 +164,7 @@ macro_rules! common {
             pub fn store(&self, value: $value, order: Ordering) {
                 self.inner.store(value, order);
                 let shown = $show(value);
+                trace::stored(self.key, shown.bits());
                 trace::access(self.key, move |n| format!("store {n} = {shown} ({order:?})"));
             }
 
@@ -127,6 +173,7 @@ macro_rules! common {
             pub fn swap(&self, value: $value, order: Ordering) -> $value {
                 let old = self.inner.swap(value, order);
                 let (new, was) = ($show(value), $show(old));
+                trace::stored(self.key, new.bits());
                 trace::access(self.key, move |n| format!("swap {n} = {new}, was {was} ({order:?})"));
                 old
             }
@@ -143,6 +190,9 @@ macro_rules! common {
             ) -> Result<$value, $value> {
                 let r = self.inner.compare_exchange(current, new, success, failure);
                 let shown = ($show(current), $show(new), r.map(|_| ()).map_err($show));
+                if r.is_ok() {
+                    trace::stored(self.key, shown.1.bits());
+                }
                 trace::access(self.key, move |n| cas_text("compare_exchange", n, shown, success, failure));
                 r
             }
@@ -158,6 +208,9 @@ macro_rules! common {
             ) -> Result<$value, $value> {
                 let r = self.inner.compare_exchange_weak(current, new, success, failure);
                 let shown = ($show(current), $show(new), r.map(|_| ()).map_err($show));
+                if r.is_ok() {
+                    trace::stored(self.key, shown.1.bits());
+                }
                 trace::access(self.key, move |n| cas_text("compare_exchange_weak", n, shown, success, failure));
                 r
             }
@@ -183,6 +236,9 @@ macro_rules! common {
                     (Ok(old), Some(new)) => Ok(($show(old), $show(new))),
                     (Ok(old), None) | (Err(old), _) => Err($show(old)),
                 };
+                if let Ok((_, new)) = shown {
+                    trace::stored(self.key, new.bits());
+                }
                 trace::access(self.key, move |n| match shown {
                     Ok((old, new)) => format!("fetch_update {n} {old} -> {new} ({set_order:?})"),
                     Err(old) => format!("fetch_update {n} = {old}: no update ({fetch_order:?})"),
@@ -275,6 +331,7 @@ macro_rules! rmw {
         pub fn $op(&self, value: $value, order: Ordering) -> $value {
             let old = self.inner.$op(value, order);
             let new = $apply(old, value);
+            trace::stored(self.key, new.bits());
             trace::access(self.key, move |n| {
                 format!(concat!(stringify!($op), " {} ", $sym, " {} -> {} ({:?})"), n, value, new, order)
             });
