@@ -51,6 +51,10 @@ impl SpecSemaphore {
         if blocks {
             trace::waiting("sem");
             self.waiting.set(self.waiting.get() + 1);
+        } else {
+            // shuttle may still switch to a thread that takes the last permit before this one
+            // does (its acquire is the scheduling point): then this thread blocks with no row.
+            trace::may_block("sem");
         }
         // An `Err` means the execution is being torn down after it ended; shuttle's own
         // `Mutex` then goes on as if it had acquired, and so does this.

@@ -214,6 +214,19 @@ pub fn waiting(what: &str) {
     let _ = what;
 }
 
+/// The current thread is entering a wait for `what` that the checker itself decides (a spec
+/// face's blocking call), having seen nothing that says it will block: no row, but if the
+/// execution deadlocks before the thread's next event, the report lists it as waiting for
+/// `what`. A no-op in std builds.
+#[inline(always)]
+#[cfg_attr(not(any(loom, shuttle)), allow(dead_code))]
+pub(crate) fn may_block(what: &str) {
+    #[cfg(any(loom, shuttle))]
+    recorder::record(recorder::Event::MayBlock(what.to_owned()));
+    #[cfg(not(any(loom, shuttle)))]
+    let _ = what;
+}
+
 /// Records one step of the current thread, `text()` (formatted only when recording): what
 /// racelab's own primitives and the facade's say they did (`notify_one cv`, `send 3 on ch`).
 /// A no-op in std builds.

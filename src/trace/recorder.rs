@@ -28,6 +28,7 @@ pub(crate) enum Event {
     WorkerExit,
     ResultWaiting(u64),
     Waiting(String),
+    MayBlock(String),
     Note(String),
     /// A facade object's access (`load count = 0 (Relaxed)`), formatted when the trace is
     /// taken: the object's key and its row given the object's name. Unlike a note, it keeps
@@ -468,6 +469,10 @@ impl Recorder {
             Event::LockPending(key) => {
                 let lock = self.lock(key);
                 self.pending.insert(thread, lock);
+                return;
+            }
+            Event::MayBlock(what) => {
+                self.blocked.insert(thread, format!("waits for {what}"));
                 return;
             }
             Event::LockReleased(key) => {
