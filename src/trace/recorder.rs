@@ -28,6 +28,7 @@ pub(crate) enum Event {
     WorkerExit,
     ResultWaiting(u64),
     Waiting(String),
+    #[cfg_attr(not(shuttle), allow(dead_code))]
     MayBlock(String),
     Note(String),
     /// A facade object's access (`load count = 0 (Relaxed)`), formatted when the trace is
