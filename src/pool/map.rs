@@ -124,12 +124,12 @@ impl<T: Send> Group<T> {
         match called {
             Ok(()) => completer.complete(Ok(mapped)),
             Err(payload) => {
+                // Before the map is resolved, so a caller that sees `CallbackPanicked` sees the
+                // values freed; a Drop that panics is caught (see `drop_caught`).
+                super::task::drop_caught(mapped);
                 completer.complete(Err(TaskError::CallbackPanicked {
                     message: message_of(payload),
                 }));
-                // After the map is resolved: a value whose Drop panics unwinds into the
-                // worker's catch, not past an unresolved result.
-                drop(mapped);
             }
         }
     }

@@ -69,6 +69,8 @@ pub struct AsyncResult<T> {
     slot: Arc<Slot<T>>,
     /// The task's number in traces (0 in std builds).
     pub(crate) id: u64,
+    /// Set by `get`, which took the value: `Drop` has nothing left to free.
+    taken: bool,
     _not_sync: PhantomData<Cell<()>>,
 }
 
@@ -87,6 +89,7 @@ pub(crate) fn slot<T>() -> (Completer<T>, AsyncResult<T>) {
     let result = AsyncResult {
         slot: Arc::clone(&slot),
         id: 0,
+        taken: false,
         _not_sync: PhantomData,
     };
     (Completer { slot: Some(slot) }, result)
@@ -103,6 +106,26 @@ impl<T: Send> Sink<T> for Completer<T> {
 
     fn abandon(mut self) {
         self.slot = None;
+    }
+}
+
+/// A result dropped unread after its task finished frees the value at once, in the dropping
+/// thread, rather than whenever the worker lets go of the slot: whoever drops a result sees its
+/// value gone (the pool keeps nothing of a task once its result is gone or read).
+impl<T> Drop for AsyncResult<T> {
+    fn drop(&mut self) {
+        if self.taken {
+            return;
+        }
+        // Acquire: pairs with the Release swap to `READY` in `Slot::write`: the value is
+        // written and the writer is done with it. Not `READY`: the writer frees the value
+        // itself when it drops its side of the slot (the last `Arc`).
+        if self.slot.state.load(Ordering::Acquire) == READY {
+            // SAFETY: `READY` was seen with Acquire, so the writer no longer touches `value`,
+            // and `self` is its only reader.
+            let value = self.slot.value.with_mut(|value| unsafe { (*value).take() });
+            drop(value);
+        }
     }
 }
 
@@ -146,11 +169,12 @@ impl<T> AsyncResult<T> {
     /// [`TaskError::Cancelled`] if the pool was terminated before it ran. (After `terminate`,
     /// a task that had finished or was running still gives its value: running tasks are not
     /// interrupted.)
-    pub fn get(self) -> Result<T, TaskError> {
+    pub fn get(mut self) -> Result<T, TaskError> {
         self.wait();
         // SAFETY: `wait` returned, so `READY` was seen with Acquire: the writer is done with
         // `value`, and `self` is the only reader.
         let value = self.slot.value.with_mut(|value| unsafe { (*value).take() });
+        self.taken = true;
         value.expect("a READY slot holds its value, taken once by get(self)")
     }
 

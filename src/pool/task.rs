@@ -149,15 +149,24 @@ where
             unreachable!("a callback sink delivers once");
         };
         let (outcome, displaced) = run_callback(callback, outcome);
+        // Before the outcome is delivered, so a caller that sees `CallbackPanicked` also sees
+        // the value it displaced freed; a Drop that panics is caught here, and the outcome is
+        // delivered all the same (it already reports the callback's failure).
+        drop_caught(displaced);
         inner.complete(outcome);
-        // After the outcome is delivered: a value whose Drop panics unwinds into the worker's
-        // catch, not past an unresolved result.
-        drop(displaced);
+    }
+}
+
+/// Drops `value`, catching a panic of its `Drop` (whose payload is dropped the same careful
+/// way as a task's).
+pub(crate) fn drop_caught<V>(value: V) {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| drop(value))) {
+        drop(message_of(payload));
     }
 }
 
 /// Runs `callback` on `outcome`. If it panics, the outcome becomes `CallbackPanicked` and the
-/// old one is handed back to be dropped once the new one is delivered.
+/// old one is handed back, to be dropped ([`drop_caught`]) before the new one is delivered.
 pub(crate) fn run_callback<T, C>(
     callback: C,
     outcome: Result<T, TaskError>,
