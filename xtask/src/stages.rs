@@ -44,7 +44,7 @@ fn what(name: &str) -> &'static str {
         "loom" => "`tests/loom_*.rs` and the unit tests (the models') under loom, release",
         "shuttle" => "`tests/shuttle_*.rs`, `tests/proptest_*.rs`, the unit tests, release",
         "catalogue" => "`models/README.md`'s table matches the loom and shuttle records",
-        "miri" => "the lock's std tests and `tests/miri_*.rs` under Miri (skipped where the component is missing; all std tiers: `cargo xtask miri`)",
+        "miri" => "the unit tests and `tests/miri_*.rs` under Miri (skipped where the component is missing; the std tiers too: `cargo xtask miri`)",
         _ => "",
     }
 }
