@@ -5,7 +5,8 @@
 //! | mode | what runs | counted |
 //! |---|---|---|
 //! | `lock` | `N` uncontended `Lock::lock()` + guard drop, in `racelab_icount_lock` | inside that function (`--toggle-collect`) |
-//! | `pool` | `N` `apply_async(|| 1).get()` round trips on a 1-worker pool, in `racelab_icount_pool` | the whole process, every thread (`--collect-atstart`); xtask subtracts an `N = 0` run |
+//! | `pool` | `N` `apply_async(|| 1)` submitted to a 1-worker pool while its worker is held in a first task, then released, run back to back and collected, in `racelab_icount_pool` | the whole process, every thread (`--collect-atstart`) |
+//! | `round-trip` | `N` `apply_async(|| 1).get()` round trips on a 1-worker pool, in `racelab_icount_round_trip` | the whole process, every thread (`--collect-atstart`) |
 //! | `gap-racelab` | 100,000 empty tasks on 5 workers, submitted then collected (the `pool/submit_collect_100k/5` benchmark), `N` times | (for `--pool-gap`) |
 //! | `gap-threadpool` | the same with the `threadpool` crate and one mpsc channel | (for `--pool-gap`) |
 //!
@@ -40,7 +41,14 @@ fn racelab_icount_lock(lock: &Lock<u64>, n: u64) {
     }
 }
 
-/// `n` submit + run + get round trips.
+/// `n` submits, runs and gets in which no thread ever waits for another per task, so that the
+/// count does not depend on how valgrind interleaves the threads: the pool's only worker is
+/// held in a first task (blocked in the kernel, on a channel) while the `n` tasks are
+/// submitted; then it runs them back to back while this thread waits for the last one; then
+/// every result is collected, each already there. Waiting happens a fixed number of times per
+/// run whatever `n` is, so its spins (bounded, but as long as the interleaving makes them)
+/// cancel in `count(2N) - count(N)` up to a few instructions per run.
+#[cfg(not(any(loom, shuttle)))]
 #[no_mangle]
 #[inline(never)]
 #[allow(
@@ -48,6 +56,40 @@ fn racelab_icount_lock(lock: &Lock<u64>, n: u64) {
     reason = "found by name, called from Rust only"
 )]
 fn racelab_icount_pool(pool: &ThreadPool, n: u64) -> u64 {
+    let (started_tx, started) = mpsc::channel();
+    let (open, gate) = mpsc::channel::<()>();
+    let held = pool
+        .apply_async(move || {
+            started_tx.send(()).expect("the submitter is waiting");
+            gate.recv().expect("the submitter opens the gate");
+            0
+        })
+        .expect("the pool is open");
+    // The worker is in the first task before any other is queued: no dequeue races a submit.
+    started.recv().expect("the first task runs");
+    let pending: Vec<_> = (0..n)
+        .map(|_| black_box(pool).apply_async(|| 1).expect("the pool is open"))
+        .collect();
+    open.send(()).expect("the first task is waiting");
+    let mut sum = held.get().expect("the first task succeeds");
+    if let Some(last) = pending.last() {
+        last.wait();
+    }
+    for result in pending {
+        sum += result.get().expect("an empty task succeeds");
+    }
+    sum
+}
+
+/// `n` submit + run + get round trips: each one a hand-off to the worker and back, whose
+/// spins and yields depend on the interleaving (shown, not judged).
+#[no_mangle]
+#[inline(never)]
+#[allow(
+    clippy::no_mangle_with_rust_abi,
+    reason = "found by name, called from Rust only"
+)]
+fn racelab_icount_round_trip(pool: &ThreadPool, n: u64) -> u64 {
     let mut sum = 0;
     for _ in 0..n {
         let result = black_box(pool).apply_async(|| 1).expect("the pool is open");
@@ -99,7 +141,7 @@ fn print_context_switches() {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(mode), Some(Ok(n))) = (args.first(), args.get(1).map(|n| n.parse::<u64>())) else {
-        eprintln!("usage: icount lock|pool|gap-racelab|gap-threadpool N");
+        eprintln!("usage: icount lock|pool|round-trip|gap-racelab|gap-threadpool N");
         return ExitCode::from(2);
     };
     let expected_gap = GAP_TASKS * (GAP_TASKS - 1) / 2;
@@ -109,9 +151,14 @@ fn main() -> ExitCode {
             racelab_icount_lock(&lock, n);
             assert_eq!(lock.into_inner(), n);
         }
+        #[cfg(not(any(loom, shuttle)))]
         "pool" => {
             let pool = ThreadPool::new(1).expect("one worker");
             assert_eq!(racelab_icount_pool(&pool, n), n);
+        }
+        "round-trip" => {
+            let pool = ThreadPool::new(1).expect("one worker");
+            assert_eq!(racelab_icount_round_trip(&pool, n), n);
         }
         "gap-racelab" => {
             let pool = ThreadPool::new(GAP_WORKERS).expect("five workers");

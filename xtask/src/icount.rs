@@ -1,21 +1,26 @@
 //! `cargo xtask icount`: instruction counts of the lock's and the pool's fast paths, under
 //! valgrind's callgrind, against the committed baselines in `benches/icount-baseline.txt`.
 //!
-//! | figure | one operation | counted |
-//! |---|---|---|
-//! | `lock_unlock` | an uncontended `Lock::lock()` + guard drop | inside `racelab_icount_lock` only (`--toggle-collect`) |
-//! | `submit_run_get` | `apply_async(|| 1).get()` on a 1-worker pool | every instruction of every thread (`--collect-atstart=yes`): submit, the worker's dequeue, run and completion, the wake-ups, get |
+//! | figure | one operation | counted | judged |
+//! |---|---|---|---|
+//! | `lock_unlock` | an uncontended `Lock::lock()` + guard drop | inside `racelab_icount_lock` only (`--toggle-collect`) | yes |
+//! | `submit_run_get` | `apply_async(|| 1)`, its run and its `get()`, on a 1-worker pool, with no thread waiting for another per task (the worker is held in a first task while the tasks are queued) | every instruction of every thread (`--collect-atstart=yes`): submit, the worker's dequeue, run and completion, get | yes |
+//! | `round_trip` | `apply_async(|| 1).get()`, one at a time, on a 1-worker pool | every thread: the above plus the hand-offs both ways | no: shown |
 //!
-//! Each figure is `(count(2N) − count(N)) / N`, N = 1000: the fixed costs (process start, the
-//! pool's start and stop, loop set-up) cancel. callgrind serialises the threads, so the counts repeat:
-//! `lock_unlock` to the instruction, `submit_run_get` within ±0.5 instruction per operation on a
-//! quiet machine and ±5 (±0.4%) on a busy one. A figure above its baseline by more than the
-//! tolerance stated in the baseline file fails; `--bless` writes the measured figures.
+//! Each figure is `(count(2N) − count(N)) / N`, N = 10,000: the fixed costs (process start, the
+//! pool's start and stop, loop set-up) cancel. callgrind serialises the threads, so a figure in
+//! which no thread waits for another per operation repeats: `lock_unlock` to the instruction,
+//! `submit_run_get` within a few instructions per run. `round_trip` waits twice per operation,
+//! and how long a wait spins or yields before it parks depends on how valgrind and the kernel
+//! interleave the threads: at N = 1,000, 1,405 per operation on one machine, 2,606 on another of the same
+//! kind, 830 to 2,600 between runs there; it is shown, never judged. A judged figure above its
+//! baseline by more than the tolerance stated in the baseline file fails; `--bless` writes the
+//! measured figures.
 //!
 //! Trace cost: both workloads are counted again in a scratch copy of the workspace whose
-//! `src/lock` and `src/pool` have every `trace::…(…);` line deleted. The `lock` counts must be
-//! equal to the instruction, the pool's within the run-to-run spread (recording compiles to
-//! nothing in std release builds).
+//! `src/lock` and `src/pool` have every `trace::…(…);` line deleted. The judged counts must be
+//! equal within [`TRACE_SLACK`] instructions per operation (recording compiles to nothing in
+//! std release builds).
 //!
 //! `--pool-gap`: the 100,000-empty-task submit-then-collect workload on 5 workers, racelab
 //! against the `threadpool` crate: instructions per task (callgrind), futex calls per task
@@ -36,29 +41,44 @@ use crate::table::{thousands, Table};
 
 const BASELINE: &str = "benches/icount-baseline.txt";
 /// Operations per counted run.
-const N: u64 = 1000;
+const N: u64 = 10_000;
 /// The tolerance of a figure the baseline file does not have yet.
 const DEFAULT_TOLERANCE: f64 = 5.0;
 /// Where the trace-free copy builds.
 const NOTRACE_TARGET: &str = "target/icount-notrace";
 
-/// One counted figure: its baseline name, the example's mode, how collection is switched on.
+/// How far apart (instructions per operation) a judged figure may be with and without the
+/// trace calls: `lock_unlock` repeats to the instruction; `submit_run_get` has a few waits
+/// per run whose spins differ by a few thousand instructions, under 0.5 per operation at N = 10,000.
+const TRACE_SLACK: f64 = 1.0;
+
+/// One counted figure: its baseline name, the example's mode, how collection is switched on,
+/// whether its count repeats well enough to be judged against a baseline.
 struct Figure {
     name: &'static str,
     mode: &'static str,
     collect: &'static str,
+    judged: bool,
 }
 
-const FIGURES: [Figure; 2] = [
+const FIGURES: [Figure; 3] = [
     Figure {
         name: "lock_unlock",
         mode: "lock",
         collect: "--toggle-collect=racelab_icount_lock",
+        judged: true,
     },
     Figure {
         name: "submit_run_get",
         mode: "pool",
         collect: "--collect-atstart=yes",
+        judged: true,
+    },
+    Figure {
+        name: "round_trip",
+        mode: "round-trip",
+        collect: "--collect-atstart=yes",
+        judged: false,
     },
 ];
 
@@ -110,9 +130,11 @@ fn check(root: &Path, bless: bool) -> Result<bool, String> {
     for (figure, count) in FIGURES.iter().zip(&counts) {
         let measured = count.per_op();
         let tolerance = baseline.tolerance(figure.name);
-        let (base, change, result) = match baseline.value(figure.name) {
-            None => ("-".into(), "-".into(), "no baseline"),
-            Some(base) => {
+        let base = figure.judged.then(|| baseline.value(figure.name));
+        let (base, change, result) = match base {
+            None => ("-".into(), "-".into(), "shown only (scheduling noise)"),
+            Some(None) => ("-".into(), "-".into(), "no baseline"),
+            Some(Some(base)) => {
                 let change = 100.0 * (measured - base) / base;
                 let result = if change > tolerance {
                     ok &= bless;
@@ -130,10 +152,16 @@ fn check(root: &Path, bless: bool) -> Result<bool, String> {
             base,
             format!("{measured:.1}"),
             change,
-            format!("+{tolerance}%"),
+            if figure.judged {
+                format!("+{tolerance}%")
+            } else {
+                "-".into()
+            },
             result.into(),
         ]);
-        baseline.set(figure.name, measured);
+        if figure.judged {
+            baseline.set(figure.name, measured);
+        }
     }
     println!("\ninstructions per operation (callgrind, (count(2N) - count(N)) / N, N = {N}):");
     println!("{}", table.text());
@@ -149,11 +177,9 @@ fn check(root: &Path, bless: bool) -> Result<bool, String> {
     Ok(ok)
 }
 
-/// A build whose lock and pool have no `trace::` calls counts the same: `lock_unlock` to the
-/// instruction (both runs). `submit_run_get` is shown but not judged: since `get()` and idle
-/// workers spin before parking, its count depends on how the threads interleave under
-/// valgrind (measured: ±90 instructions per operation between runs), which would hide the
-/// few instructions a trace call could cost.
+/// A build whose lock and pool have no `trace::` calls counts the same, per operation, within
+/// [`TRACE_SLACK`], for every judged figure; `round_trip` is shown only (its scheduling noise
+/// would hide the few instructions a trace call could cost).
 fn trace_cost(root: &Path, with: &[Count], out: &Path) -> Result<bool, String> {
     println!(
         "\n==> trace cost: the same counts without any trace::…(…) call in src/lock, src/pool"
@@ -206,8 +232,8 @@ fn trace_cost(root: &Path, with: &[Count], out: &Path) -> Result<bool, String> {
     let mut ok = true;
     for ((figure, w), wo) in FIGURES.iter().zip(with).zip(&without) {
         let diff = w.per_op() - wo.per_op();
-        let judged = figure.name == "lock_unlock";
-        let same = (w.at_n, w.at_2n) == (wo.at_n, wo.at_2n);
+        let judged = figure.judged;
+        let same = diff.abs() <= TRACE_SLACK;
         if judged {
             ok &= same;
         }
@@ -328,16 +354,19 @@ struct Baseline {
 
 const HEADER: &str = "\
 # Instructions per operation, counted by `cargo xtask icount` under valgrind's callgrind
-# (repeatable: callgrind serialises threads), as (count(2000 ops) - count(1000 ops)) / 1000.
+# (repeatable: callgrind serialises threads), as (count(20,000 ops) - count(10,000 ops)) / 10,000.
 # `cargo xtask icount --bless` rewrites the numbers.
 #
 # lock_unlock     one uncontended Lock::lock() + guard drop; repeats to the instruction.
-# submit_run_get  one apply_async(|| 1).get() on a 1-worker pool, every thread's instructions;
-#                 repeats within ±0.5 instruction per operation on a quiet machine, ±5 (±0.4%)
-#                 while other jobs keep the cores busy.
+# submit_run_get  one apply_async(|| 1), its run and its get() on a 1-worker pool, every
+#                 thread's instructions, with no thread waiting for another per task (the
+#                 worker is held in a first task while the tasks are queued); repeats within
+#                 a few instructions per run. (The one-at-a-time round trip, whose waits spin
+#                 as long as the interleaving makes them, is shown by the command, not kept.)
 #
-# Tolerance: a measurement above baseline × (1 + tolerance) fails. +5% for both: far above the
-# run-to-run noise; for lock_unlock (16 instructions) it means one extra instruction fails.
+# Tolerance: a measurement above baseline × (1 + tolerance) fails. lock_unlock: +5% (it repeats
+# to the instruction; 16 instructions, so one extra instruction fails). submit_run_get: +5%,
+# so it catches a new allocation or lock round trip per task.
 #
 # name            instructions  tolerance
 ";
