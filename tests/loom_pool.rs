@@ -1,4 +1,4 @@
-//! The pool under loom, with 2 workers (loom allows 5 threads including main): every result
+//! The pool under loom, with 1 or 2 workers (loom allows 5 threads including main): every result
 //! delivered exactly once, `close`/`join`, `terminate` racing running tasks, a panicking
 //! task, dropping the pool with queued tasks, the last handle dropped inside a task; `imap` in
 //! order, `imap_unordered` each once, a callback exactly once while `terminate` races it, and a
@@ -45,11 +45,24 @@ fn close_then_join_runs_the_queue() {
         .run(|| scenarios::pool_close_join(2, 2));
 }
 
+/// `terminate` racing a running and a queued task, one worker, every schedule of bound 2.
 #[test]
 fn terminate_races_running_tasks() {
-    Explorer::new("loom_pool_terminate_race")
+    Explorer::new("loom_pool_terminate_race_1x2")
         .face(FACE)
         .preemption_bound(2)
+        .time_budget(WHOLE_BOUND)
+        .run(|| scenarios::pool_terminate_race(1, 2));
+}
+
+/// The same with two workers, both running: bound 1 in CI (835 executions). Bound 2 is 167,060
+/// executions, 34 s on the 2-core machine, the loom stage's longest test by 30 s
+/// (`LOOM_MAX_PREEMPTIONS=2` runs it); shuttle covers 4 workers and 8 tasks.
+#[test]
+fn terminate_races_two_running_tasks() {
+    Explorer::new("loom_pool_terminate_race_2x2")
+        .face(FACE)
+        .preemption_bound(1)
         .time_budget(WHOLE_BOUND)
         .run(|| scenarios::pool_terminate_race(2, 2));
 }

@@ -38,7 +38,7 @@ fn what(name: &str) -> &'static str {
         "clippy" => "std, every target of the workspace (benches included), `-D warnings`",
         "clippy-loom" => "`--cfg loom`: where the std-primitive ban is enforced",
         "clippy-shuttle" => "`--cfg shuttle`",
-        "std" => "every std test, one process each (nextest); the doc tests; insta in check mode",
+        "std" => "every std test, one process each (nextest); racelab's doc tests; insta in check mode",
         "stress" => "`tests/stress.rs` in release, one test at a time",
         "icount" => "callgrind instruction counts vs `benches/icount-baseline.txt`; trace cost",
         "loom" => "`tests/loom_*.rs` and the unit tests (the models') under loom, release",
@@ -100,9 +100,12 @@ fn plan(name: &str, root: &Path, passed: &[&str]) -> Result<Vec<Step>, String> {
             )]
         }
         // nextest runs no doc tests: `cargo test --doc` reuses the library nextest just built.
+        // The packages with doc examples only: a package's doc tests link its dev-dependencies,
+        // and the benches' (criterion, rayon, plotters, ... at opt-level 2) cost 77 s to build
+        // for none.
         "std" => vec![
             tests(Backend::Std.nextest(root).map_err(listed)?),
-            plain(Backend::Std.cargo(["test", "--workspace", "--doc"])),
+            plain(Backend::Std.cargo(["test", "--doc", "-p", "racelab", "-p", "queues"])),
         ],
         // The stress and soak tests: release (debug is ~10x slower), ignored by plain
         // `cargo test`, each bounded in time by its own watchdog; one at a time, since each
