@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// The library package.
-const LIBRARY: &str = "racelab";
+pub const LIBRARY: &str = "racelab";
 /// The example crate: a user's crate, std-shaped, switched to racelab by its `use` lines.
 pub const EXAMPLE: &str = "queues";
 /// The models package and its folder.
