@@ -1,5 +1,5 @@
-//! The harness itself on real threads: a failure's message has no trailing newline, and quieted
-//! panics are still failures.
+//! The harness itself on real threads: a failure's message has no trailing newline, quieted
+//! panics are still failures, and a spawned thread's panic is the failure, not the join after it.
 //!
 //! Run: `cargo test --test std_harness`
 #![cfg(not(any(loom, shuttle)))]
@@ -39,4 +39,48 @@ fn quieted_panics_are_still_failures() {
             .is_some_and(|at| at.starts_with("tests/std_harness.rs:")),
         "{failure}"
     );
+}
+
+/// A panic on a thread the body spawned is the failure, not the body's `join().unwrap()` that
+/// follows it: std's threads are not armed, so the panic used to be lost and the failure read
+/// "called `Result::unwrap()` on an `Err` value: Any { .. }" (a model's std stress test failed
+/// on it in CI, where real scheduling happened to find the bug).
+#[test]
+fn a_spawned_threads_panic_is_the_failure_not_the_join() {
+    check::quiet_panics("std_harness spawned:");
+    let failure = Explorer::new("std_harness_spawned")
+        .iterations(1)
+        .find_failure(|| {
+            let child = racelab::sync::thread::spawn(|| panic!("std_harness spawned: the cause"));
+            child.join().unwrap();
+        })
+        .expect("it fails");
+    assert_eq!(
+        (failure.kind, failure.message.as_str()),
+        (FailureKind::Panic, "std_harness spawned: the cause"),
+        "{failure}"
+    );
+    assert!(
+        failure
+            .location
+            .as_deref()
+            .is_some_and(|at| at.starts_with("tests/std_harness.rs:")),
+        "{failure}"
+    );
+}
+
+/// A body that catches its thread's panic itself passes: the stray panic is not a failure of
+/// its own, and does not leak into the next check.
+#[test]
+fn a_spawned_threads_panic_the_body_handles_is_no_failure() {
+    check::quiet_panics("std_harness handled:");
+    Explorer::new("std_harness_handled").iterations(3).run(|| {
+        let child = racelab::sync::thread::spawn(|| panic!("std_harness handled: expected"));
+        assert!(child.join().is_err());
+    });
+    let failure = Explorer::new("std_harness_after")
+        .iterations(1)
+        .find_failure(|| panic!("std_harness after: its own"))
+        .expect("it fails");
+    assert_eq!(failure.message, "std_harness after: its own");
 }

@@ -56,6 +56,20 @@ thread_local! {
     static PANICS: RefCell<Vec<Captured>> = const { RefCell::new(Vec::new()) };
 }
 
+/// The std backend's runs in flight in this process, and the first panic of a thread that was
+/// not armed while exactly one of them was (see [`std_run_start`]).
+static STD_RUNS: Mutex<StdRuns> = Mutex::new(StdRuns {
+    next: 0,
+    in_flight: Vec::new(),
+    stray: None,
+});
+
+struct StdRuns {
+    next: u64,
+    in_flight: Vec<u64>,
+    stray: Option<(u64, Captured)>,
+}
+
 /// Panic messages starting with one of these are not printed (see `check::quiet_panics`).
 static QUIET: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
 
@@ -73,6 +87,8 @@ fn install() {
             let armed = ARMED.get();
             if armed {
                 keep(info, text.to_owned());
+            } else {
+                stray(info, text);
             }
             let quiet = QUIET
                 .lock()
@@ -124,6 +140,54 @@ pub(crate) fn choose(mut panics: Vec<Captured>, propagated: Option<&str>) -> Opt
     (index < panics.len()).then(|| panics.swap_remove(index))
 }
 
+/// A std run is starting; returns its token for [`std_run_end`].
+///
+/// Under loom and shuttle every thread of a run is on the armed OS thread; under std the
+/// body's threads are real ones, which std's `thread::spawn` (that `racelab::sync::thread` is,
+/// in std builds) gives no hook to arm. Their panics would be lost, and the run's failure be
+/// only the body's follow-up (`called Result::unwrap() on an Err value: Any { .. }` from a
+/// `join`). So while exactly one std run is in flight in the process, the first panic of an
+/// unarmed thread is kept for it; with several (tests run in parallel by `cargo test`), none
+/// is, since nothing tells whose it would be.
+pub(crate) fn std_run_start() -> u64 {
+    install();
+    let mut runs = STD_RUNS.lock().unwrap_or_else(|e| e.into_inner());
+    runs.next += 1;
+    let token = runs.next;
+    runs.in_flight.push(token);
+    token
+}
+
+/// The std run `token` ended: the stray panic kept for it, if any.
+pub(crate) fn std_run_end(token: u64) -> Option<Captured> {
+    let mut runs = STD_RUNS.lock().unwrap_or_else(|e| e.into_inner());
+    runs.in_flight.retain(|&t| t != token);
+    match runs.stray.take() {
+        Some((owner, captured)) if owner == token => Some(captured),
+        other => {
+            runs.stray = other;
+            None
+        }
+    }
+}
+
+/// Whether `message` is what a thread says when it unwraps the `Err` of joining a panicked
+/// thread (`Result::unwrap`'s or `expect`'s Debug of the payload): a follow-up, not a cause.
+pub(crate) fn is_join_follow_up(message: &str) -> bool {
+    message.ends_with("Any { .. }")
+}
+
+/// A panic on a thread that is not armed: kept for the one std run in flight, if there is one.
+fn stray(info: &panic::PanicHookInfo<'_>, text: &str) {
+    let Ok(mut runs) = STD_RUNS.lock() else {
+        return;
+    };
+    if let ([owner], None) = (runs.in_flight.as_slice(), &runs.stray) {
+        let owner = *owner;
+        runs.stray = Some((owner, captured(info, text.to_owned())));
+    }
+}
+
 /// Called at the start of each execution: earlier executions' panics were not failures.
 pub(crate) fn set_execution(n: u64) {
     EXECUTION.set(n);
@@ -135,6 +199,18 @@ pub(crate) fn set_execution(n: u64) {
 }
 
 fn keep(info: &panic::PanicHookInfo<'_>, raw: String) {
+    let captured = captured(info, raw);
+    if let Some(on_capture) = ON_CAPTURE.get() {
+        on_capture(&captured);
+    }
+    PANICS.with(|p| {
+        if let Ok(mut p) = p.try_borrow_mut() {
+            p.push(captured);
+        }
+    });
+}
+
+fn captured(info: &panic::PanicHookInfo<'_>, raw: String) -> Captured {
     let kind = FailureKind::classify(&raw);
     let wait_for = if kind == FailureKind::Deadlock {
         trace::wait_for()
@@ -146,7 +222,7 @@ fn keep(info: &panic::PanicHookInfo<'_>, raw: String) {
     } else {
         raw.clone()
     };
-    let captured = Captured {
+    Captured {
         kind,
         raw,
         message,
@@ -161,13 +237,5 @@ fn keep(info: &panic::PanicHookInfo<'_>, raw: String) {
         trace: trace::snapshot(),
         wait_for,
         execution: EXECUTION.get(),
-    };
-    if let Some(on_capture) = ON_CAPTURE.get() {
-        on_capture(&captured);
     }
-    PANICS.with(|p| {
-        if let Ok(mut p) = p.try_borrow_mut() {
-            p.push(captured);
-        }
-    });
 }

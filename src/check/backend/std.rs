@@ -30,6 +30,7 @@ where
         }
         let (done, finished) = mpsc::channel();
         let body = Arc::clone(&body);
+        let token = capture::std_run_start();
         let runner = ::std::thread::Builder::new()
             .name(format!("racelab-stress-{run}"))
             .spawn(move || {
@@ -41,13 +42,22 @@ where
                 );
             })
             .expect("racelab: cannot start a stress run thread");
-        match finished.recv_timeout(timeout) {
+        let outcome = finished.recv_timeout(timeout);
+        let stray = capture::std_run_end(token);
+        match outcome {
             Ok(Ok(())) => {
                 let _ = runner.join();
             }
             Ok(Err((text, captured))) => {
                 let _ = runner.join();
                 let replay = Replay::Std { run };
+                // The body panicked because a thread it joined did: that thread's panic is the
+                // failure (see `capture::std_run_start`).
+                let captured = match (captured, stray) {
+                    (Some(c), Some(cause)) if capture::is_join_follow_up(&c.raw) => Some(cause),
+                    (None, Some(cause)) if capture::is_join_follow_up(&text) => Some(cause),
+                    (captured, _) => captured,
+                };
                 failure = Some(match captured {
                     Some(c) => c.into_failure(replay, run),
                     None => Failure::new(FailureKind::classify(&text), text, replay, run),
