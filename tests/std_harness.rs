@@ -3,8 +3,11 @@
 //!
 //! Run: `cargo test --test std_harness`
 #![cfg(not(any(loom, shuttle)))]
+// std only: the facade is std here (see clippy.toml).
+#![allow(clippy::disallowed_methods)]
 
 use racelab::check::{self, Explorer, FailureKind};
+use racelab::sync::thread;
 
 #[test]
 fn a_message_has_no_trailing_newline() {
@@ -51,7 +54,7 @@ fn a_spawned_threads_panic_is_the_failure_not_the_join() {
     let failure = Explorer::new("std_harness_spawned")
         .iterations(1)
         .find_failure(|| {
-            let child = racelab::sync::thread::spawn(|| panic!("std_harness spawned: the cause"));
+            let child = thread::spawn(|| panic!("std_harness spawned: the cause"));
             child.join().unwrap();
         })
         .expect("it fails");
@@ -75,7 +78,7 @@ fn a_spawned_threads_panic_is_the_failure_not_the_join() {
 fn a_spawned_threads_panic_the_body_handles_is_no_failure() {
     check::quiet_panics("std_harness handled:");
     Explorer::new("std_harness_handled").iterations(3).run(|| {
-        let child = racelab::sync::thread::spawn(|| panic!("std_harness handled: expected"));
+        let child = thread::spawn(|| panic!("std_harness handled: expected"));
         assert!(child.join().is_err());
     });
     let failure = Explorer::new("std_harness_after")
