@@ -58,12 +58,14 @@ thread_local! {
 
 /// The std backend's runs in flight in this process, and the first panic of a thread that was
 /// not armed while exactly one of them was (see [`std_run_start`]).
+#[cfg(not(any(loom, shuttle)))]
 static STD_RUNS: Mutex<StdRuns> = Mutex::new(StdRuns {
     next: 0,
     in_flight: Vec::new(),
     stray: None,
 });
 
+#[cfg(not(any(loom, shuttle)))]
 struct StdRuns {
     next: u64,
     in_flight: Vec<u64>,
@@ -88,6 +90,7 @@ fn install() {
             if armed {
                 keep(info, text.to_owned());
             } else {
+                #[cfg(not(any(loom, shuttle)))]
                 stray(info, text);
             }
             let quiet = QUIET
@@ -149,6 +152,7 @@ pub(crate) fn choose(mut panics: Vec<Captured>, propagated: Option<&str>) -> Opt
 /// `join`). So while exactly one std run is in flight in the process, the first panic of an
 /// unarmed thread is kept for it; with several (tests run in parallel by `cargo test`), none
 /// is, since nothing tells whose it would be.
+#[cfg(not(any(loom, shuttle)))]
 pub(crate) fn std_run_start() -> u64 {
     install();
     let mut runs = STD_RUNS.lock().unwrap_or_else(|e| e.into_inner());
@@ -159,6 +163,7 @@ pub(crate) fn std_run_start() -> u64 {
 }
 
 /// The std run `token` ended: the stray panic kept for it, if any.
+#[cfg(not(any(loom, shuttle)))]
 pub(crate) fn std_run_end(token: u64) -> Option<Captured> {
     let mut runs = STD_RUNS.lock().unwrap_or_else(|e| e.into_inner());
     runs.in_flight.retain(|&t| t != token);
@@ -173,11 +178,13 @@ pub(crate) fn std_run_end(token: u64) -> Option<Captured> {
 
 /// Whether `message` is what a thread says when it unwraps the `Err` of joining a panicked
 /// thread (`Result::unwrap`'s or `expect`'s Debug of the payload): a follow-up, not a cause.
+#[cfg(not(any(loom, shuttle)))]
 pub(crate) fn is_join_follow_up(message: &str) -> bool {
     message.ends_with("Any { .. }")
 }
 
 /// A panic on a thread that is not armed: kept for the one std run in flight, if there is one.
+#[cfg(not(any(loom, shuttle)))]
 fn stray(info: &panic::PanicHookInfo<'_>, text: &str) {
     let Ok(mut runs) = STD_RUNS.lock() else {
         return;
