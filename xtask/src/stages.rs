@@ -39,7 +39,7 @@ fn what(name: &str) -> &'static str {
         "clippy-loom" => "`--cfg loom`: where the std-primitive ban is enforced",
         "clippy-shuttle" => "`--cfg shuttle`",
         "std" => "every std test, one process each (nextest); racelab's doc tests; insta in check mode",
-        "stress" => "`tests/stress.rs` in release, one test at a time",
+        "stress" => "`tests/stress.rs`, racelab at opt-level 3 with debug assertions, one test at a time",
         "icount" => "callgrind instruction counts vs `benches/icount-baseline.txt`; trace cost",
         "loom" => "`tests/loom_*.rs` and the unit tests (the models') under loom, release (the workspace's own code at opt-level 0)",
         "shuttle" => "`tests/shuttle_*.rs`, `tests/proptest_*.rs`, the unit tests, release (the workspace's own code at opt-level 0)",
@@ -107,12 +107,16 @@ fn plan(name: &str, root: &Path, passed: &[&str]) -> Result<Vec<Step>, String> {
             tests(Backend::Std.nextest(root).map_err(listed)?),
             plain(Backend::Std.cargo(["test", "--doc", "-p", "racelab", "-p", "queues"])),
         ],
-        // The stress and soak tests: release (debug is ~10x slower), ignored by plain
-        // `cargo test`, each bounded in time by its own watchdog; one at a time, since each
-        // measures contention.
+        // The stress and soak tests, ignored by plain `cargo test`, each bounded in time by its
+        // own watchdog; one at a time, since each measures contention. Optimised (debug is
+        // ~10x slower), but in the std stage's dev build with racelab alone at opt-level 3,
+        // debug assertions on: the dependencies are the std stage's (already at 2), so only
+        // racelab and the test build (11 s, against 43 s for a release build of the test's
+        // dependencies); the runs take as long as in release.
         "stress" => vec![tests(
             Backend::Std
-                .cargo(["nextest", "run", "--release", "--test", "stress"])
+                .cargo(["nextest", "run", "--test", "stress"])
+                .args(["--config", "profile.dev.package.racelab.opt-level=3"])
                 .args(["--run-ignored", "only", "--test-threads", "1"]),
         )],
         "icount" => vec![Step::Xtask("icount", |root| {
@@ -143,7 +147,7 @@ fn plan(name: &str, root: &Path, passed: &[&str]) -> Result<Vec<Step>, String> {
                 } else {
                     let report = fresh_records(root, &format!("catalogue-{}", backend.name()))?;
                     let cargo = records::models_run(root, backend, &report).map_err(listed)?;
-                    steps.push(tests(cargo));
+                    steps.push(tests(cargo.args(quick_codegen())));
                     parts.push(report);
                 }
             }
@@ -152,7 +156,8 @@ fn plan(name: &str, root: &Path, passed: &[&str]) -> Result<Vec<Step>, String> {
                 return Ok(Vec::new());
             };
             steps.push(Step::Gather { parts, out });
-            steps.push(tests(check));
+            // The shuttle stage's build (a different opt-level would rebuild it: 1 min 50 s).
+            steps.push(tests(check.args(quick_codegen())));
             steps
         }
         _ => unreachable!("unknown stage {name}"),
