@@ -1,7 +1,8 @@
 //! The harness itself under loom, on a user's own code: every check survives loom's abort on a
 //! deadlock and reports it like any other failure, each check of a test reports its own
-//! failure, code after a check runs once, quieted panics are still failures, and the reproduce
-//! command names the build that found the failure.
+//! failure, code after a check runs once, quieted panics are still failures, a body that fails
+//! before the thread it spawned ever ran is reported (loom aborts the process dropping that
+//! thread's closure), and the reproduce command names the build that found the failure.
 //!
 //! Run: `RUSTFLAGS="--cfg loom -C debug-assertions" CARGO_TARGET_DIR=target/loom \
 //!       cargo test --release --test loom_harness`
@@ -57,6 +58,50 @@ fn a_deadlock_in_run_is_a_racelab_failure_not_an_abort() {
         "{message}"
     );
     assert!(message.contains("reproduce with:"), "{message}");
+}
+
+/// A body that fails while a thread it spawned has not run yet, the thread's closure holding a
+/// racelab lock (a loom object): loom drops the closure outside the execution, the drop panics
+/// during the unwinding, and the process aborts.
+fn fails_before_its_thread_runs() {
+    let lock = Arc::new(Lock::new(0));
+    let theirs = Arc::clone(&lock);
+    let _never_joined = thread::spawn(move || *theirs.lock() += 1);
+    panic!("the body fails before its thread runs");
+}
+
+#[test]
+fn a_failure_before_a_spawned_thread_runs_is_reported_not_a_crash() {
+    // Before: "the child process for check 1 ... ended (signal: 6 (SIGABRT)) without
+    // reporting what it found": the abort came before the plain panic was written.
+    let failure = Explorer::new("harness_fails_before_thread")
+        .find_failure(fails_before_its_thread_runs)
+        .expect("the body always fails");
+    assert_eq!(
+        (failure.kind, failure.message.as_str()),
+        (FailureKind::Panic, "the body fails before its thread runs"),
+        "{failure}"
+    );
+    assert!(
+        failure
+            .location
+            .as_deref()
+            .is_some_and(|at| at.starts_with("tests/loom_harness.rs:")),
+        "{failure}"
+    );
+    let message = panic_of(|| {
+        Explorer::new("harness_run_fails_before_thread").run(fails_before_its_thread_runs);
+    });
+    assert!(
+        message.starts_with(
+            "racelab: check `harness_run_fails_before_thread` failed: panic after 1 execution"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("the body fails before its thread runs"),
+        "{message}"
+    );
 }
 
 #[test]

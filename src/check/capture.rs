@@ -46,8 +46,15 @@ impl Captured {
 }
 
 /// Called with each capture as it happens (a loom child writes it to stderr at once, before
-/// loom can abort the process).
-pub(crate) type OnCapture = fn(&Captured);
+/// loom can abort the process). The flag says the process aborts right after: the capture is
+/// then the execution's failure, chosen (see [`ABORTING`]).
+pub(crate) type OnCapture = fn(&Captured, bool);
+
+/// The message of a panic in a destructor while the thread unwinds, after which the process
+/// aborts. Under loom it follows a plain panic whenever loom drops, outside the execution, a
+/// spawned thread's closure that never ran and holds loom objects (the body failed first):
+/// the abort would take the earlier panic, the real failure, with it.
+const ABORTING: &str = "panic in a destructor during cleanup";
 
 thread_local! {
     static ARMED: Cell<bool> = const { Cell::new(false) };
@@ -206,9 +213,19 @@ pub(crate) fn set_execution(n: u64) {
 }
 
 fn keep(info: &panic::PanicHookInfo<'_>, raw: String) {
+    if raw == ABORTING {
+        // Not a failure of its own: hand on the execution's failure before the abort.
+        if let Some(on_capture) = ON_CAPTURE.get() {
+            let earlier = PANICS.with(|p| p.try_borrow().ok().map(|p| p.clone()));
+            if let Some(chosen) = earlier.and_then(|p| choose(p, None)) {
+                on_capture(&chosen, true);
+            }
+        }
+        return;
+    }
     let captured = captured(info, raw);
     if let Some(on_capture) = ON_CAPTURE.get() {
-        on_capture(&captured);
+        on_capture(&captured, false);
     }
     PANICS.with(|p| {
         if let Ok(mut p) = p.try_borrow_mut() {

@@ -138,11 +138,12 @@ pub(crate) fn run_in_child() -> ChildOutcome {
 
 /// The child's `capture::OnCapture`: writes a checker's capture (a deadlock, a branch limit:
 /// what loom may abort the process on) to stderr at once, readable for a person (the message,
-/// the wait-for cycle, the swimlane) and for the parent (the wire block). A plain panic never
-/// aborts loom, so the child reports it when its check returns; writing each one would cost
-/// a block per execution in a check whose model catches its own panics.
-pub(crate) fn announce(c: &Captured) {
-    if c.kind == FailureKind::Panic {
+/// the wait-for cycle, the swimlane) and for the parent (the wire block). A plain panic is
+/// reported when the check returns (writing each one would cost a block per execution in a
+/// check whose model catches its own panics) — unless the process aborts right after
+/// (`fatal`: a destructor panicked during the unwinding), when it is the chosen failure.
+pub(crate) fn announce(c: &Captured, fatal: bool) {
+    if c.kind == FailureKind::Panic && !fatal {
         return;
     }
     let mut block = format!("\nracelab: {}: {}\n", c.kind, c.message);
@@ -150,7 +151,7 @@ pub(crate) fn announce(c: &Captured) {
         block.push_str(&format!("  {edge}\n"));
     }
     block.push_str(&c.trace.render(120, None));
-    block.push_str(&wire::encode(c, false));
+    block.push_str(&wire::encode(c, fatal));
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(block.as_bytes());
     let _ = err.flush();

@@ -129,8 +129,8 @@ where
 
 /// The child's `capture::OnCapture`: the capture (see `child::announce`), then the search
 /// that found it, for the parent to read back.
-fn announce(c: &capture::Captured) {
-    child::announce(c);
+fn announce(c: &capture::Captured, fatal: bool) {
+    child::announce(c, fatal);
     if let (true, Some(stage)) = (child::is_child(), current_stage()) {
         eprintln!("{FOUND_AT}{stage}");
     }
