@@ -280,46 +280,20 @@ impl Event {
     /// since the waiter saw the flag clear (the generation is still `seen`'s: `false`, park),
     /// or, if one came in meanwhile, takes the node back out (`true`: the wait is over — also
     /// when a `clear` followed that `set`, which the flag alone would not show).
-    fn queue_or_return(&self, mut s: usize, waiter: &Waiter) -> bool {
+    fn queue_or_return(&self, s: usize, waiter: &Waiter) -> bool {
         let seen = generation(s);
-        loop {
-            if generation(s) == seen && s & SET == 0 {
-                let new = (s | WAITERS) & !QUEUE_LOCKED;
-                // Release: ends our queue turn (the node we pushed); pairs with the Acquire
-                // CAS of the next queue owner.
-                match self
-                    .state
-                    .compare_exchange(s, new, Ordering::Release, Ordering::Relaxed)
-                {
-                    Ok(_) => return false,
-                    Err(actual) => s = actual,
-                }
-            } else {
-                // SAFETY: we still own the queue bit.
-                let removed = unsafe { self.queue.remove(waiter) };
-                debug_assert!(removed, "only the queue's owner unlinks a node");
-                // SAFETY: as above.
-                let waiters = if unsafe { self.queue.is_empty() } {
-                    0
-                } else {
-                    WAITERS
-                };
-                let new = (s & !(QUEUE_LOCKED | WAITERS)) | waiters;
-                // AcqRel. Acquire: the `set` (pairs with the Release CAS in `set`). Release:
-                // ends our queue turn, as above.
-                match self
-                    .state
-                    .compare_exchange(s, new, Ordering::AcqRel, Ordering::Relaxed)
-                {
-                    Ok(_) => return true,
-                    Err(actual) => {
-                        // SAFETY: we still own the queue bit; the node is ours and alive.
-                        unsafe { self.queue.push(waiter) };
-                        s = actual;
-                    }
-                }
-            }
+        // SAFETY: forwarded from the caller: it owns the queue bit and `waiter` is its node.
+        unsafe {
+            queue::queue_or_leave(
+                &self.state,
+                &self.queue,
+                waiter,
+                s,
+                |s| generation(s) == seen && s & SET == 0,
+                |s| s,
+            )
         }
+        .is_some()
     }
 
     /// `true` if threads are parked waiting for the flag (a snapshot). Tests use it to know

@@ -335,6 +335,64 @@ pub(crate) fn lock(state: &AtomicUsize) -> usize {
     }
 }
 
+/// The last step of a waiter that holds the queue bit and has pushed its node `waiter`: gives
+/// the bit up. While `blocked(s)` holds for the state seen (no permit; the flag clear) it sets
+/// `WAITERS` and returns `None`: the caller parks. Once `blocked` fails it takes the node back
+/// out and, in the same CAS, applies `leave` to the primitive's own bits (the semaphore takes
+/// its permit; the event changes nothing), returning `Some` of the state that CAS replaced:
+/// the caller does not park. The module docs say why no wake-up is lost between the two.
+///
+/// # Safety
+///
+/// The caller owns the queue bit of `state`, whose queue is `queue`, and `waiter` is its own
+/// node in that queue, alive until the caller sees it notified or removed.
+pub(crate) unsafe fn queue_or_leave(
+    state: &AtomicUsize,
+    queue: &Queue,
+    waiter: &Waiter,
+    mut s: usize,
+    blocked: impl Fn(usize) -> bool,
+    leave: impl Fn(usize) -> usize,
+) -> Option<usize> {
+    loop {
+        if blocked(s) {
+            let new = (s | WAITERS) & !QUEUE_LOCKED;
+            // Release: ends this owner's turn (the node it pushed); pairs with the Acquire CAS
+            // of the next queue owner (`lock`, or a queueing waiter's own CAS).
+            match state.compare_exchange(s, new, Ordering::Release, Ordering::Relaxed) {
+                Ok(_) => return None,
+                Err(actual) => s = actual,
+            }
+        } else {
+            // SAFETY: the caller owns the queue bit, and `waiter` is its node in the queue.
+            let removed = unsafe { queue.remove(waiter) };
+            debug_assert!(removed, "only the queue's owner unlinks a node");
+            // SAFETY: as above.
+            let waiters = if unsafe { queue.is_empty() } {
+                0
+            } else {
+                WAITERS
+            };
+            let new = (leave(s) & !(QUEUE_LOCKED | WAITERS)) | waiters;
+            // AcqRel. Acquire: what made `blocked` fail; pairs with the Release RMW of the
+            // waker that changed the primitive's bits (`Semaphore::release_bounded` returning
+            // a permit, `Event::set` setting the flag). Release: ends this owner's turn, as
+            // above.
+            match state.compare_exchange(s, new, Ordering::AcqRel, Ordering::Relaxed) {
+                Ok(_) => return Some(s),
+                Err(actual) => {
+                    // A node removed is not queued again: retry the whole step from the top
+                    // with the node back in.
+                    // SAFETY: the caller still owns the queue bit; the node is its own and
+                    // alive.
+                    unsafe { queue.push(waiter) };
+                    s = actual;
+                }
+            }
+        }
+    }
+}
+
 /// Gives the queue bit up, setting `WAITERS` as `queue` is empty or not and applying `f` to the
 /// primitive's own bits. `s` is the state the caller last saw (with the bit set).
 ///

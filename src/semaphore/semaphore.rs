@@ -313,49 +313,24 @@ impl Semaphore {
     /// Gives up the queue bit after queueing `waiter`: sets `WAITERS` if there is still no
     /// permit (`false`: park), or, if a release came in meanwhile, takes the node back out and
     /// the permit with it (`true`: acquired).
-    fn queue_or_take(&self, mut s: usize, waiter: &Waiter) -> bool {
-        loop {
-            if permits(s) == 0 {
-                let new = (s | WAITERS) & !QUEUE_LOCKED;
-                // Release: ends our queue turn (the node we pushed); pairs with the Acquire
-                // CAS of the next queue owner (`queue::lock`, or a queueing acquirer above).
-                match self
-                    .state
-                    .compare_exchange(s, new, Ordering::Release, Ordering::Relaxed)
-                {
-                    Ok(_) => return false,
-                    Err(actual) => s = actual,
-                }
-            } else {
-                // SAFETY: we still own the queue bit.
-                let removed = unsafe { self.queue.remove(waiter) };
-                debug_assert!(removed, "only the queue's owner unlinks a node");
-                // SAFETY: as above.
-                let waiters = if unsafe { self.queue.is_empty() } {
-                    0
-                } else {
-                    WAITERS
-                };
-                let new = ((s - ONE) & !(QUEUE_LOCKED | WAITERS)) | waiters;
-                // AcqRel. Acquire: the permit (pairs with the Release CAS in `release_bounded`
-                // that returned it). Release: ends our queue turn, as above.
-                match self
-                    .state
-                    .compare_exchange(s, new, Ordering::AcqRel, Ordering::Relaxed)
-                {
-                    Ok(_) => {
-                        trace::step(|| format!("acquire sem ({} left)", permits(s) - 1));
-                        return true;
-                    }
-                    Err(actual) => {
-                        // A node removed is not queued again: retry the whole step from the
-                        // top with the node back in.
-                        // SAFETY: we still own the queue bit; the node is ours and alive.
-                        unsafe { self.queue.push(waiter) };
-                        s = actual;
-                    }
-                }
+    fn queue_or_take(&self, s: usize, waiter: &Waiter) -> bool {
+        // SAFETY: forwarded from the caller: it owns the queue bit and `waiter` is its node.
+        let taken = unsafe {
+            queue::queue_or_leave(
+                &self.state,
+                &self.queue,
+                waiter,
+                s,
+                |s| permits(s) == 0,
+                |s| s - ONE,
+            )
+        };
+        match taken {
+            Some(before) => {
+                trace::step(|| format!("acquire sem ({} left)", permits(before) - 1));
+                true
             }
+            None => false,
         }
     }
 
