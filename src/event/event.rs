@@ -262,17 +262,10 @@ impl Event {
                 trace::step(|| "wait event: woken by set".to_owned());
                 return true;
             }
-            // Timed out. Leave the queue, unless a `set` already took us off it (its wake is
-            // on the way: wait for it, so the node may be dropped; the wait then succeeded).
-            let s = queue::lock(&self.state);
-            // SAFETY: we own the queue bit, and the queue is this word's.
-            let removed = unsafe { self.queue.remove(&waiter) };
-            // SAFETY: as above.
-            unsafe { queue::unlock(&self.state, &self.queue, s, |s| s) };
-            if !removed {
-                waiter.wait();
-            }
-            return !removed;
+            // Timed out. Leave the queue, unless a `set` already took us off it (the wait then
+            // succeeded).
+            // SAFETY: `waiter` is ours, queued in this word's queue above, and alive.
+            return !unsafe { queue::withdraw(&self.state, &self.queue, &waiter) };
         }
     }
 

@@ -393,6 +393,25 @@ pub(crate) unsafe fn queue_or_leave(
     }
 }
 
+/// A timed-out waiter leaves the queue: takes the queue bit, unlinks `waiter`, gives the bit
+/// up. Returns `true` if the node was still queued; `false` if a waker had already taken it
+/// off — its wake is then on the way, and this waits for it, so that the node may be dropped.
+///
+/// # Safety
+///
+/// `waiter` is the caller's own node, pushed into `queue`, the queue of `state`, and alive.
+pub(crate) unsafe fn withdraw(state: &AtomicUsize, queue: &Queue, waiter: &Waiter) -> bool {
+    let s = lock(state);
+    // SAFETY: we own the queue bit, and the queue is this word's.
+    let removed = unsafe { queue.remove(waiter) };
+    // SAFETY: as above.
+    unsafe { unlock(state, queue, s, |s| s) };
+    if !removed {
+        waiter.wait();
+    }
+    removed
+}
+
 /// Gives the queue bit up, setting `WAITERS` as `queue` is empty or not and applying `f` to the
 /// primitive's own bits. `s` is the state the caller last saw (with the bit set).
 ///

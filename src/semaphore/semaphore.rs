@@ -292,16 +292,9 @@ impl Semaphore {
             }
             trace::waiting("sem");
             if !wait(&waiter, deadline) {
-                // Timed out. Leave the queue, unless a release already took us off it (then
-                // its wake is on the way: wait for it, so the node may be dropped).
-                let s = queue::lock(&self.state);
-                // SAFETY: we own the queue bit, and the queue is this word's.
-                let removed = unsafe { self.queue.remove(&waiter) };
-                // SAFETY: as above.
-                unsafe { queue::unlock(&self.state, &self.queue, s, |s| s) };
-                if !removed {
-                    waiter.wait();
-                }
+                // Timed out. Leave the queue, unless a release already took us off it.
+                // SAFETY: `waiter` is ours, queued in this word's queue above, and alive.
+                unsafe { queue::withdraw(&self.state, &self.queue, &waiter) };
                 // As Python's loop does after its timed wait: one last look for a permit.
                 return self.take_one();
             }
