@@ -136,6 +136,11 @@ fn cargill_notify_one_deadlocks() {
     let failure = Explorer::new("queues_cargill")
         .expect_failure(one_producer_two_consumers::<cargill::BoundedQueue<usize>>);
     assert_eq!(failure.kind, FailureKind::Deadlock, "{failure}");
+    // Everyone left waits on the one condvar: the wake-up went to the wrong kind of waiter.
+    assert!(
+        failure.message.contains("waits for notify on cv"),
+        "{failure}"
+    );
     insta::assert_snapshot!(
         format!("{}_cargill", racelab::sync::BACKEND),
         failure.swimlane()
