@@ -2,7 +2,7 @@
 //! delivered exactly once, `close`/`join`, `terminate` racing running tasks, a panicking
 //! task, dropping the pool with queued tasks, the last handle dropped inside a task; `imap` in
 //! order, `imap_unordered` each once, a callback exactly once while `terminate` races it, and a
-//! timed wait racing its task. A lost
+//! timed wait racing its task, and a result dropped unread racing its task. A lost
 //! wake-up anywhere in the pool or in the lock beneath it leaves a thread parked forever,
 //! which loom reports as a deadlock.
 //!
@@ -161,4 +161,24 @@ fn get_timeout_races_the_task() {
         .preemption_bound(2)
         .time_budget(WHOLE_BOUND)
         .run(|| scenarios::get_timeout_race(1));
+}
+
+/// A result dropped unread, racing its task: when the task has finished, the dropping thread
+/// frees the value, after the worker wrote it (the Drop's Acquire load of `READY`, paired with
+/// the worker's Release); otherwise the worker frees it. loom's cell tracking reports a drop
+/// that frees the value without that edge (`Acquire → Relaxed` there survived every suite,
+/// Miri's too, until this check).
+#[test]
+fn a_result_dropped_unread_races_its_task() {
+    Explorer::new("loom_pool_drop_unread")
+        .face(FACE)
+        .preemption_bound(2)
+        .time_budget(WHOLE_BOUND)
+        .run(|| {
+            let pool = racelab::ThreadPool::new(1).unwrap();
+            let result = pool.apply_async(|| vec![1, 2, 3]).unwrap();
+            drop(result);
+            pool.close();
+            pool.join().unwrap();
+        });
 }
