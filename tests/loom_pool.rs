@@ -1,7 +1,7 @@
 //! The pool under loom, with 1 or 2 workers (loom allows 5 threads including main): every result
 //! delivered exactly once, `close`/`join`, `terminate` racing running tasks, a panicking
 //! task, dropping the pool with queued tasks, the last handle dropped inside a task; `imap` in
-//! order, `imap_unordered` each once, a callback exactly once while `terminate` races it, and a
+//! order, `imap_unordered` each once, a callback exactly once while `terminate` races it, a
 //! timed wait racing its task, and a result dropped unread racing its task. A lost
 //! wake-up anywhere in the pool or in the lock beneath it leaves a thread parked forever,
 //! which loom reports as a deadlock.
