@@ -6,8 +6,19 @@
 // std only: the facade is std here (see clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
-use racelab::check::{self, Explorer, FailureKind};
+use racelab::check::{self, Explorer, Failure, FailureKind};
 use racelab::sync::thread;
+
+/// The failure points at the line in this file that panicked.
+fn assert_located_here(failure: &Failure) {
+    assert!(
+        failure
+            .location
+            .as_deref()
+            .is_some_and(|at| at.starts_with("tests/std_harness.rs:")),
+        "{failure}"
+    );
+}
 
 #[test]
 fn a_message_has_no_trailing_newline() {
@@ -35,13 +46,7 @@ fn quieted_panics_are_still_failures() {
     );
     // Captured as the panic it is, with its location (the quieted panic used to be kept only
     // as text, without one).
-    assert!(
-        failure
-            .location
-            .as_deref()
-            .is_some_and(|at| at.starts_with("tests/std_harness.rs:")),
-        "{failure}"
-    );
+    assert_located_here(&failure);
 }
 
 /// A panic on a thread the body spawned is the failure, not the body's `join().unwrap()` that
@@ -63,27 +68,26 @@ fn a_spawned_threads_panic_is_the_failure_not_the_join() {
         (FailureKind::Panic, "std_harness spawned: the cause"),
         "{failure}"
     );
-    assert!(
-        failure
-            .location
-            .as_deref()
-            .is_some_and(|at| at.starts_with("tests/std_harness.rs:")),
-        "{failure}"
-    );
+    assert_located_here(&failure);
 }
 
 /// A body that catches its thread's panic itself passes: the stray panic is not a failure of
-/// its own, and does not leak into the next check.
+/// its own, and it does not stay behind: the next check's own stray is the one reported (a
+/// stray left over from a finished run would block it, and the failure read as the join).
 #[test]
 fn a_spawned_threads_panic_the_body_handles_is_no_failure() {
     check::quiet_panics("std_harness handled:");
+    check::quiet_panics("std_harness after:");
     Explorer::new("std_harness_handled").iterations(3).run(|| {
         let child = thread::spawn(|| panic!("std_harness handled: expected"));
         assert!(child.join().is_err());
     });
     let failure = Explorer::new("std_harness_after")
         .iterations(1)
-        .find_failure(|| panic!("std_harness after: its own"))
+        .find_failure(|| {
+            let child = thread::spawn(|| panic!("std_harness after: its own"));
+            child.join().unwrap();
+        })
         .expect("it fails");
-    assert_eq!(failure.message, "std_harness after: its own");
+    assert_eq!(failure.message, "std_harness after: its own", "{failure}");
 }
