@@ -53,10 +53,9 @@ where
                 let replay = Replay::Std { run };
                 // The body panicked because a thread it joined did: that thread's panic is the
                 // failure (see `capture::std_run_start`).
-                let captured = match (captured, stray) {
-                    (Some(c), Some(cause)) if capture::is_join_follow_up(&c.raw) => Some(cause),
-                    (None, Some(cause)) if capture::is_join_follow_up(&text) => Some(cause),
-                    (captured, _) => captured,
+                let captured = match stray {
+                    Some(cause) if capture::is_join_follow_up(&text) => Some(cause),
+                    _ => captured,
                 };
                 failure = Some(match captured {
                     Some(c) => c.into_failure(replay, run),
